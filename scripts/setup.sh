@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Idempotent set-up: Debian packages (fonts, HarfBuzz subsetting, Pango, poppler),
+# then a virtual env in .venv with dangan and its extras (ocr, dev).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils)
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) == 0 ]]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; else SUDO="none"; fi
+  if [[ $SUDO == none ]]; then
+    echo "缺少系统软件包：${missing[*]}"
+    echo "请先运行：sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+  echo "安装系统软件包：${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+PY=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.dangan-installed
+if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[ocr,dev]"
+  touch "$stamp"
+fi

@@ -1,0 +1,130 @@
+"""Data that crosses the archive's boundary: filing requests, records, events.
+
+These types are the contract between the archive and its neighbours: the
+forms generator and the watched folders build :class:`FilingRequest`s; the
+search index receives :class:`ArchiveEvent`s through listeners.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class Status(StrEnum):
+    ACTIVE = "active"  # 在库
+    HELD = "held"  # 冻结（至少一项未解除的冻结）
+    DISPOSED = "disposed"  # 已销毁
+
+
+class Source(StrEnum):
+    GENERATED = "generated"  # dangan 生成
+    SCANNED = "scanned"  # 监视目录/扫描件
+    MANUAL = "manual"  # 手工添加
+
+
+class FileRole(StrEnum):
+    ORIGINAL = "original"  # the archival copy (PDF for generated documents)
+    ATTACHMENT = "attachment"  # e.g. the DOCX of a generated document
+    SIGNED = "signed"  # a scan of the signed paper copy
+
+
+@dataclass
+class FilingRequest:
+    """Everything needed to file one 件.  Only ``path`` and ``category`` are required."""
+
+    path: Path
+    category: str
+    title: str | None = None
+    date: dt.date | None = None
+    doc_number: str | None = None  # 文号
+    author: str | None = None  # 责任者 (defaults to the centre's name)
+    security: str = "无"  # 密级
+    source: Source = Source.MANUAL
+    building: str | None = None
+    unit: str | None = None
+    room: str | None = None
+    form_id: str | None = None
+    form_data: dict[str, Any] | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    attachments: list[Path] = field(default_factory=list)
+    original_name: str | None = None
+    # Text for the index.  None: the archive extracts it from the file.
+    text: str | None = None
+    text_source: str | None = None  # "layer", "docx", "txt", "ocr", "none"
+    needs_review: bool = False
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    role: FileRole
+    path: str  # relative to the archive folder
+    sha256: str
+    size: int
+    format: str  # pdf, docx, jpg, png, tiff, txt
+    page_count: int | None
+    original_name: str
+
+
+@dataclass
+class Record:
+    """One catalogue row (one 件) with its files."""
+
+    id: int
+    archival_code: str
+    title: str
+    doc_number: str | None
+    author: str
+    date: dt.date
+    year: int
+    category: str
+    period: str  # Y, D30, D10 or N<years> for custom periods
+    security: str
+    source: Source
+    status: Status
+    building: str | None
+    unit: str | None
+    room: str | None
+    form_id: str | None
+    form_data: dict[str, Any] | None
+    meta: dict[str, str]
+    needs_review: bool
+    text_source: str | None
+    filed_at: dt.datetime
+    files: list[StoredFile]
+
+    @property
+    def original(self) -> StoredFile | None:
+        return next((f for f in self.files if f.role is FileRole.ORIGINAL), None)
+
+
+@dataclass(frozen=True)
+class FilingResult:
+    record: Record
+    duplicate: bool  # True: these bytes were already filed; record is the existing one
+
+
+class ArchiveEvent(StrEnum):
+    FILED = "filed"
+    SIGNED_COPY = "signed_copy"
+    DUPLICATE = "duplicate"
+    METADATA = "metadata"
+    HOLD = "hold"
+    RELEASE = "release"
+    EXTEND = "extend"
+    DISPOSED = "disposed"
+
+
+class ArchiveListener(Protocol):
+    """Something that follows the archive, e.g. the search index.
+
+    Called after the catalogue commit.  ``text`` is the record's full text for
+    FILED/SIGNED_COPY/METADATA (None after DISPOSED: the content is gone).
+    A listener that fails raises; the archive reports the failure to the
+    caller and the drift stays visible to ``dangan index check``.
+    """
+
+    def on_archive_event(self, event: ArchiveEvent, record: Record, text: str | None) -> None: ...

@@ -1,0 +1,5 @@
+"""CLI commands: search (filled in by its issue)."""
+
+import click
+
+COMMANDS: list[click.Command] = []
