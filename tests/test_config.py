@@ -91,5 +91,6 @@ def test_cli_reports_config_error_with_key(tmp_path: Path, runner):
 
     ws = init_workspace(tmp_path / "w")
     (ws.root / "dangan.toml").write_text('[company]\nname = "x"\nfonds_code = "Z1"\ncolour = 1\n', encoding="utf-8")
-    r = runner.invoke(main, ["-w", str(ws.root), "forms", "list"])
-    assert r.exit_code != 0
+    r = runner.invoke(main, ["-w", str(ws.root), "archive", "categories"])
+    assert r.exit_code == 1
+    assert "company.colour" in r.output
