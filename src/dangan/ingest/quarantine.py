@@ -1,0 +1,109 @@
+"""The quarantine: files that could not be processed, with the reason why.
+
+A quarantined file is moved (never deleted) into the quarantine folder, next
+to ``<name>.reason.txt`` giving the time, the error in words and the technical
+detail.  ``dangan watch --retry-quarantine`` puts them through the pipeline
+again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from dangan.fsutil import atomic_write_bytes, fsync_dir, unique_path
+
+REASON_SUFFIX = ".reason.txt"
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    path: Path  # the quarantined file
+    reason: Path  # its reason file
+    origin: str  # where it came from (first line "来源：")
+
+
+def reason_path(path: Path) -> Path:
+    return path.with_name(path.name + REASON_SUFFIX)
+
+
+def reason_text(*, origin: Path, message: str, detail: str | None, when: dt.datetime) -> str:
+    """The reason file's text (pure)."""
+    lines = [
+        f"来源：{origin}",
+        f"时间：{when.isoformat(timespec='seconds')}",
+        f"原因：{message}",
+        f"技术细节：{detail or '（无）'}",
+        "",
+        "处理办法：修正或重新扫描后放回监视目录；或运行 dangan watch --retry-quarantine 重试。",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def move_file(src: Path, target: Path) -> None:
+    """Move ``src`` to ``target`` (same file system: rename; else copy, fsync, unlink)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(src, target)
+    except OSError:
+        tmp = target.with_name(".dangan-tmp-" + target.name)
+        shutil.copy2(src, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        src.unlink()
+    fsync_dir(target.parent)
+
+
+def quarantine(
+    src: Path,
+    folder: Path,
+    *,
+    message: str,
+    detail: str | None = None,
+    now: dt.datetime | None = None,
+) -> QuarantineEntry:
+    """Move ``src`` into ``folder`` and write its reason file.  Returns the entry.
+
+    The reason is written first, so a crash in between leaves the file in the
+    inbox (to be retried) and at worst a stray reason file.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    target = unique_path(folder, src.name)
+    while reason_path(target).exists():
+        target = unique_path(folder, "_" + target.name)
+    when = now or dt.datetime.now().astimezone()
+    text = reason_text(origin=src, message=message, detail=detail, when=when)
+    atomic_write_bytes(reason_path(target), text.encode("utf-8"))
+    move_file(src, target)
+    return QuarantineEntry(target, reason_path(target), str(src))
+
+
+def read_origin(reason: Path) -> str | None:
+    try:
+        first = reason.read_text(encoding="utf-8").splitlines()[0]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
+    return first.removeprefix("来源：") if first.startswith("来源：") else None
+
+
+def entries(folder: Path) -> list[QuarantineEntry]:
+    """Quarantined files (those with a reason file), oldest name first."""
+    if not folder.is_dir():
+        return []
+    out = []
+    for reason in sorted(folder.glob("*" + REASON_SUFFIX)):
+        f = reason.with_name(reason.name[: -len(REASON_SUFFIX)])
+        if f.is_file():
+            out.append(QuarantineEntry(f, reason, read_origin(reason) or ""))
+    return out
+
+
+def release(entry: QuarantineEntry) -> None:
+    """Forget an entry's reason once its file has left the quarantine."""
+    if not entry.path.exists():
+        entry.reason.unlink(missing_ok=True)
