@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from dangan.config import ConfigError
 from dangan.errors import IngestError
-from dangan.ingest import pages, quarantine, qr, rules
+from dangan.ingest import pages, qr, quarantine, rules
 from dangan.ingest.filters import IgnoreFilter
 from dangan.ingest.stability import Signature, StabilityTracker, is_settled
 
