@@ -1,5 +1,168 @@
-"""CLI commands: search (filled in by its issue)."""
+"""CLI commands: ``dangan search`` and ``dangan index rebuild|check``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
 
 import click
 
-COMMANDS: list[click.Command] = []
+from dangan.cli.common import echo_json, workspace
+from dangan.config import Workspace
+from dangan.search import Filters, SearchIndex, catalogue_documents, check, rebuild, search
+from dangan.search.query import HIGHLIGHT, SearchResults
+from dangan.search.schema import STATUS_LABELS
+
+
+def _category_code(ws: Workspace, value: str | None) -> str | None:
+    """A category given by code (TS) or name (投诉处理) → its code."""
+    if not value:
+        return None
+    from dangan.archive.plan import load_plan
+
+    return load_plan(ws).get(value).code
+
+
+def _category_names(ws: Workspace) -> dict[str, str]:
+    from dangan.archive.plan import load_plan
+
+    return {c.code: c.name for c in load_plan(ws).categories}
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise click.BadParameter(f"日期 {value} 格式不对，应为 YYYY-MM-DD")
+
+
+def _ensure_index(ws: Workspace, index: SearchIndex) -> None:
+    if not index.exists():
+        rebuild(index, lambda: catalogue_documents(ws))
+
+
+@click.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--category", help="类别代码或名称，如 TS 或 投诉处理")
+@click.option("--year", type=int, help="年度，如 2026")
+@click.option("--from", "date_from", help="起始日期 YYYY-MM-DD（含）")
+@click.option("--to", "date_to", help="截止日期 YYYY-MM-DD（含）")
+@click.option("--unit", help="房号/单元，如 3栋1201")
+@click.option("--form", help="表单编号，如 payment-notice")
+@click.option("--period", type=click.Choice(["Y", "D30", "D10"], case_sensitive=False), help="保管期限")
+@click.option("--status", type=click.Choice(["active", "held", "disposed", "在库", "冻结", "已销毁"]), help="状态")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="最多显示几条")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（total、results、facets）")
+@click.pass_context
+def search_command(
+    ctx: click.Context,
+    query: tuple[str, ...],
+    category: str | None,
+    year: int | None,
+    date_from: str | None,
+    date_to: str | None,
+    unit: str | None,
+    form: str | None,
+    period: str | None,
+    status: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """全文检索档案。多个词默认同时满足；支持 OR、NOT（或 -词）、"短语"、字段:值（如 category:TS、year:2026）。"""
+    ws = workspace(ctx)
+    index = SearchIndex(ws)
+    _ensure_index(ws, index)
+    filters = Filters(
+        category=_category_code(ws, category),
+        year=year,
+        date_from=_date(date_from),
+        date_to=_date(date_to),
+        unit=unit,
+        form=form,
+        period=period.upper() if period else None,
+        status=status,
+    )
+    results = search(index, " ".join(query), filters, limit=limit)
+    if as_json:
+        echo_json(results.to_dict())
+        return
+    _print_results(results, _category_names(ws))
+
+
+def _print_results(results: SearchResults, names: dict[str, str]) -> None:
+    if not results.hits:
+        click.echo(f"没有找到与「{results.query}」匹配的档案。")
+        click.echo(f"检索式被理解为：{results.understood}")
+        click.echo("提示：减少关键词、去掉筛选条件，或用 OR 连接近义词（如 噪音 OR 噪声）。")
+        return
+    click.echo(f"共 {results.total} 条，显示前 {len(results.hits)} 条（检索式：{results.understood}）\n")
+    tty = sys.stdout.isatty()
+    for i, h in enumerate(results.hits, 1):
+        status = "" if h.status == "active" else f" [{STATUS_LABELS.get(h.status, h.status)}]"
+        click.echo(f"{i:>2}. {h.archival_code}  {h.date}  {names.get(h.category, h.category)}{status}")
+        click.echo(f"    {h.title}")
+        if h.snippet:
+            click.echo(f"    {_emphasise(h.snippet) if tty else h.snippet}")
+    click.echo("")
+    for name, label in (("category", "按类别"), ("year", "按年度")):
+        counts = results.facets.get(name, {})
+        if counts:
+            parts = "  ".join(f"{names.get(k, k) if name == 'category' else k} {v}" for k, v in counts.items())
+            click.echo(f"{label}：{parts}")
+
+
+def _emphasise(snippet: str) -> str:
+    return snippet.replace(HIGHLIGHT[0], "\x1b[1;31m").replace(HIGHLIGHT[1], "\x1b[0m")
+
+
+@click.group("index")
+def index_group() -> None:
+    """全文索引维护：重建（rebuild）与一致性检查（check）。"""
+
+
+@index_group.command("rebuild")
+@click.option("--processes", type=click.IntRange(0, 8), default=None, help="分词子进程数（默认按 CPU 核数）")
+@click.pass_context
+def rebuild_command(ctx: click.Context, processes: int | None) -> None:
+    """按档案目录重建全文索引（先建新索引再切换，失败时旧索引保留）。"""
+    from tqdm import tqdm
+
+    ws = workspace(ctx)
+    index = SearchIndex(ws)
+    with tqdm(desc="重建索引", unit="件", disable=None, file=sys.stderr) as bar:
+        result = rebuild(index, lambda: catalogue_documents(ws), progress=bar.update, processes=processes)
+    click.echo(f"索引已重建：{result.documents} 件。")
+
+
+@index_group.command("check")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.pass_context
+def check_command(ctx: click.Context, as_json: bool) -> None:
+    """检查索引与档案目录是否一致（缺失、过期、多余）；不一致时退出码为 1。"""
+    ws = workspace(ctx)
+    report = check(SearchIndex(ws), catalogue_documents(ws))
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        _print_report(report)
+    if not report.ok:
+        ctx.exit(1)
+
+
+def _print_report(report) -> None:
+    if report.problem:
+        click.echo(f"索引不可用：{report.problem}")
+    click.echo(f"目录 {report.checked} 件，索引 {report.indexed} 条。")
+    for label, codes in (("缺失（目录有、索引无）", report.missing), ("过期（索引内容落后于目录）", report.stale),
+                         ("多余（索引有、目录无）", report.extra)):
+        if codes:
+            shown = "、".join(codes[:20]) + (f" 等 {len(codes)} 件" if len(codes) > 20 else "")
+            click.echo(f"{label}：{shown}")
+    click.echo("一致。" if report.ok else "索引与目录不一致，请运行 dangan index rebuild。")
+
+
+COMMANDS: list[click.Command] = [search_command, index_group]
