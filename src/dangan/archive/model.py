@@ -67,6 +67,7 @@ class StoredFile:
     format: str  # pdf, docx, jpg, png, tiff, txt
     page_count: int | None
     original_name: str
+    destroyed: bool = False  # content destroyed by a disposal; the entry stays
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Record:
     date: dt.date
     year: int
     category: str
-    period: str  # Y, D30, D10 or N<years> for custom periods
+    period: str  # retention period now: Y, D30, D10 or D<years> for custom periods (may be extended)
     security: str
     source: Source
     status: Status
@@ -95,6 +96,7 @@ class Record:
     text_source: str | None
     filed_at: dt.datetime
     files: list[StoredFile]
+    disposed_at: dt.datetime | None = None
 
     @property
     def original(self) -> StoredFile | None:
