@@ -107,3 +107,12 @@ def release(entry: QuarantineEntry) -> None:
     """Forget an entry's reason once its file has left the quarantine."""
     if not entry.path.exists():
         entry.reason.unlink(missing_ok=True)
+
+
+def rewrite_reason(path: Path, *, message: str, detail: str | None, now: dt.datetime | None = None) -> None:
+    """Refresh the reason of a file that is already in quarantine (a failed retry)."""
+    reason = reason_path(path)
+    origin = read_origin(reason) or str(path)
+    when = now or dt.datetime.now().astimezone()
+    text = reason_text(origin=Path(origin), message=message, detail=detail, when=when)
+    atomic_write_bytes(reason, text.encode("utf-8"))

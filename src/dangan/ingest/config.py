@@ -1,0 +1,57 @@
+"""``[[watch]]`` entries of dangan.toml as typed objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dangan.config import Workspace
+from dangan.errors import ConfigError
+from dangan.ingest.filters import IgnoreFilter
+
+ON_SUCCESS = ("delete", "move")
+
+
+@dataclass(frozen=True)
+class WatchEntry:
+    folder: Path
+    category: str = "auto"
+    meta: dict[str, Any] = field(default_factory=dict)
+    recursive: bool = False
+    polling: bool = False
+    on_success: str = "delete"
+    filter: IgnoreFilter = field(default_factory=IgnoreFilter)
+
+    def accepts(self, path: Path) -> bool:
+        return self.filter.accepts(path, self.folder)
+
+
+def entry_from_table(ws: Workspace, table: dict[str, Any], *, index: int = 1) -> WatchEntry:
+    folder = Path(table["path"]).expanduser()
+    if not folder.is_absolute():
+        folder = ws.root / folder
+    on_success = str(table.get("on_success", "delete")).lower()
+    if on_success not in ON_SUCCESS:
+        raise ConfigError(
+            f"on_success 只能是 delete 或 move，实际为「{on_success}」", field=f"watch[{index}].on_success"
+        )
+    recursive = bool(table.get("recursive", False))
+    return WatchEntry(
+        folder=folder.resolve(),
+        category=str(table.get("category") or "auto"),
+        meta=dict(table.get("meta") or {}),
+        recursive=recursive,
+        polling=bool(table.get("polling", False)),
+        on_success=on_success,
+        filter=IgnoreFilter(
+            include=tuple(table.get("include") or ()),
+            ignore=tuple(table.get("ignore") or ()),
+            recursive=recursive,
+        ),
+    )
+
+
+def watch_entries(ws: Workspace) -> list[WatchEntry]:
+    """The workspace's watched folders, in dangan.toml order."""
+    return [entry_from_table(ws, t, index=i) for i, t in enumerate(ws.config.tables.get("watch", []), start=1)]

@@ -1,0 +1,246 @@
+"""The observer loop: watched folders → stability tracker → pipeline.
+
+Events come from watchdog (``Observer``, or ``PollingObserver`` for network
+shares) but are only hints: a catch-up scan at start and a periodic rescan
+find whatever the events missed.  Files are processed one at a time in the
+loop's thread, so the same file is never processed twice at once; a lock
+file keeps a second watcher off the same workspace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from dangan.config import Workspace
+from dangan.errors import DanganError, IngestError
+from dangan.ingest import quarantine as q
+from dangan.ingest.config import WatchEntry, watch_entries
+from dangan.ingest.pipeline import Outcome, Pipeline
+from dangan.ingest.stability import StabilityTracker, can_open, file_signature, is_settled
+
+log = logging.getLogger(__name__)
+
+OutcomeCallback = Callable[[Outcome], None]
+IDLE_TICK = 0.5  # seconds between loop turns when nothing is due
+
+
+@contextlib.contextmanager
+def watch_lock(ws: Workspace) -> Iterator[None]:
+    """One watcher per workspace.  The OS drops the lock if the process dies."""
+    ws.state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(ws.state_dir / "watch.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise IngestError("另一个 dangan watch 正在处理这个工作区，请等它结束后再运行", path=ws.root) from e
+        yield
+    finally:
+        os.close(fd)
+
+
+def install_stop_handlers(stop: threading.Event) -> None:
+    """SIGINT and SIGTERM set ``stop``; the loop finishes the file in hand, then returns."""
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping after the current file", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+class Watcher:
+    def __init__(
+        self,
+        ws: Workspace,
+        pipeline: Pipeline,
+        *,
+        entries: list[WatchEntry] | None = None,
+        on_outcome: OutcomeCallback | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ws = ws
+        self.pipeline = pipeline
+        self.entries = watch_entries(ws) if entries is None else entries
+        self.window = float(ws.config["ingest.stability_seconds"])
+        self.rescan_seconds = float(ws.config["ingest.rescan_minutes"]) * 60
+        self.on_outcome = on_outcome or (lambda o: log.info("%s", o.line()))
+        self.clock = clock
+        self.tracker = StabilityTracker(self.window, clock=clock)
+        pipeline.check_categories(self.entries)
+
+    # -- finding files ---------------------------------------------------
+
+    def entry_for(self, path: Path) -> WatchEntry | None:
+        """The watch entry (deepest folder first) that accepts ``path``."""
+        for entry in sorted(self.entries, key=lambda e: len(e.folder.parts), reverse=True):
+            if entry.accepts(path):
+                return entry
+        return None
+
+    def scan(self) -> list[Path]:
+        """Every file currently waiting in the watched folders."""
+        found: list[Path] = []
+        for entry in self.entries:
+            if not entry.folder.is_dir():
+                log.warning("watched folder %s does not exist", entry.folder)
+                continue
+            found.extend(p for p in _walk(entry.folder, recursive=entry.recursive) if self.entry_for(p) is entry)
+        return sorted(found)
+
+    # -- processing --------------------------------------------------------
+
+    def process(self, path: Path) -> Outcome | None:
+        entry = self.entry_for(path)
+        if entry is None:
+            return None
+        try:
+            outcome = self.pipeline.process(path, entry)
+        except DanganError as e:  # e.g. the archive refused: the file stays in the inbox
+            outcome = Outcome(path, "error", message=str(e))
+        self.on_outcome(outcome)
+        return outcome
+
+    def run_once(self, *, max_wait: float | None = None) -> list[Outcome]:
+        """Process what is there now and return.
+
+        A file whose mtime is older than the stability window is taken at once;
+        a newer one is tracked for at most ``max_wait`` seconds (default: twice
+        the window plus 5 s) and left in the inbox if it never settles.
+        """
+        with watch_lock(self.ws):
+            self.pipeline.clear_staging()
+            outcomes: list[Outcome] = []
+            for path in self.scan():
+                sig = file_signature(path)
+                if sig is not None and is_settled(sig, self.window) and can_open(path):
+                    outcomes += self._take(path)
+                else:
+                    self.tracker.observe(path)
+            deadline = self.clock() + (2 * self.window + 5 if max_wait is None else max_wait)
+            while self.tracker.pending() and self.clock() < deadline:
+                time.sleep(min(IDLE_TICK, self.tracker.next_due() or IDLE_TICK))
+                for path in self.tracker.ready():
+                    outcomes += self._take(path)
+            return outcomes
+
+    def _take(self, path: Path) -> list[Outcome]:
+        outcome = self.process(path)
+        if outcome is None:
+            return []
+        if outcome.status == "changed":
+            self.tracker.observe(path)
+        return [outcome]
+
+    def run(self, stop: threading.Event) -> None:
+        """Watch until ``stop`` is set (see :func:`install_stop_handlers`)."""
+        with watch_lock(self.ws):
+            self.pipeline.clear_staging()
+            events: queue.Queue[Path] = queue.Queue()
+            observers = self._start_observers(events)
+            try:
+                self._loop(stop, events)
+            finally:
+                for obs in observers:
+                    obs.stop()
+                for obs in observers:
+                    obs.join(timeout=5)
+
+    def _loop(self, stop: threading.Event, events: queue.Queue[Path]) -> None:
+        next_rescan = self.clock()  # catch-up scan at start
+        while not stop.is_set():
+            if self.clock() >= next_rescan:
+                for path in self.scan():
+                    self.tracker.observe(path)
+                next_rescan = self.clock() + self.rescan_seconds
+            due = self.tracker.next_due()
+            timeout = IDLE_TICK if due is None else min(IDLE_TICK, max(due, 0.02))
+            self._drain(events, timeout)
+            for path in self.tracker.ready():
+                if stop.is_set():
+                    self.tracker.observe(path)  # not now: next start takes it
+                    break
+                self._take(path)
+
+    def _drain(self, events: queue.Queue[Path], timeout: float) -> None:
+        try:
+            path = events.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            if self.entry_for(path) is not None:
+                self.tracker.observe(path)
+            try:
+                path = events.get_nowait()
+            except queue.Empty:
+                return
+
+    def _start_observers(self, events: queue.Queue[Path]) -> list:
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                if event.is_directory:
+                    return
+                for p in (getattr(event, "dest_path", ""), event.src_path):
+                    if p:
+                        events.put(Path(os.fsdecode(p)))
+
+        observers = []
+        for entry in self.entries:
+            if not entry.folder.is_dir():
+                log.warning("watched folder %s does not exist", entry.folder)
+                continue
+            obs = PollingObserver(timeout=1) if entry.polling else Observer()
+            obs.schedule(Handler(), str(entry.folder), recursive=entry.recursive)
+            obs.start()
+            observers.append(obs)
+        return observers
+
+    # -- quarantine --------------------------------------------------------
+
+    def retry_quarantine(self) -> list[Outcome]:
+        """Put every quarantined file through the pipeline again."""
+        with watch_lock(self.ws):
+            outcomes = []
+            for item in q.entries(self.pipeline.quarantine_dir):
+                entry = self._entry_for_origin(item.origin)
+                try:
+                    outcome = self.pipeline.process(item.path, entry)
+                except DanganError as e:
+                    outcome = Outcome(item.path, "error", message=str(e))
+                q.release(item)
+                self.on_outcome(outcome)
+                outcomes.append(outcome)
+            return outcomes
+
+    def _entry_for_origin(self, origin: str) -> WatchEntry:
+        """The entry the file came from; else an ``auto`` entry that keeps the source in processed/."""
+        if origin:
+            for entry in self.entries:
+                if entry.folder == Path(origin).parent or entry.folder in Path(origin).parents:
+                    return entry
+        return WatchEntry(folder=self.pipeline.quarantine_dir, on_success="move")
+
+
+def _walk(folder: Path, *, recursive: bool) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d.lower() not in ("processed", "quarantine")]
+        for name in files:
+            yield Path(root) / name
+        if not recursive:
+            return
+
+
