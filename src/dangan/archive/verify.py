@@ -1,0 +1,296 @@
+"""四性检测 (DA/T 70-2018): authenticity, integrity, usability, security.
+
+:func:`run_verify` runs the built-in checks, then any extra checks (e.g. the
+search index's drift check, wired through ``dangan.services``), and records
+its own run in the audit trail.  An extra check is a callable
+``check(archive) -> Iterable[Problem]``; give it a ``name`` attribute to have
+it listed in the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dangan.archive import audit
+from dangan.archive.audit import AuditEvent
+from dangan.archive.catalog import load_records, missing_required, record_digest
+from dangan.archive.db import transaction
+from dangan.archive.model import Record, StoredFile
+from dangan.archive.store import CHUNK
+from dangan.errors import DanganError
+from dangan.ingest.extract import FORMATS, check_opens
+
+if TYPE_CHECKING:
+    from dangan.archive.service import Archive
+
+WHOLE_FILE_LIMIT = 64 * 1024 * 1024  # read files up to this size at once (hash + open from memory)
+
+# Which of the four properties each check serves.
+PROPERTIES = {
+    "hash": "真实性",
+    "digest": "真实性",
+    "missing": "完整性",
+    "extra": "完整性",
+    "sequence": "完整性",
+    "metadata": "完整性",
+    "format": "可用性",
+    "encrypted": "安全性",
+    "audit": "安全性",
+}
+
+CHECK_NAMES = {
+    "hash": "文件哈希与目录一致",
+    "digest": "目录记录与审计记录一致（目录未被改动）",
+    "missing": "目录中的文件都存在",
+    "extra": "没有目录以外的文件",
+    "sequence": "件号连续无缺号",
+    "metadata": "必填元数据齐全",
+    "format": "文件能按其格式打开",
+    "encrypted": "文件未加密",
+    "audit": "审计链完整",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str
+    message: str
+    code: str | None = None
+    path: str | None = None
+
+    def __str__(self) -> str:
+        where = " ".join(x for x in (self.code, self.path) if x)
+        return f"[{CHECK_NAMES.get(self.check, self.check)}] {where + '：' if where else ''}{self.message}"
+
+
+@dataclass
+class VerifyReport:
+    records: int = 0
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    checks: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "records": self.records,
+            "files": self.files,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "checks": self.checks,
+            "problems": [asdict(p) for p in self.problems],
+            "warnings": self.warnings,
+        }
+
+    def lines(self) -> list[str]:
+        out = [f"四性检测：{self.records} 件档案，{self.files} 个文件，{self.bytes / 1e6:.1f} MB，用时 {self.seconds:.1f} 秒"]
+        failed = {p.check for p in self.problems}
+        for check in self.checks:
+            prop = PROPERTIES.get(check, "其他")
+            mark = "✗" if check in failed else "✓"
+            out.append(f"  {mark} {prop}：{CHECK_NAMES.get(check, check)}")
+        out += [f"  问题：{p}" for p in self.problems]
+        out += [f"  提示：{w}" for w in self.warnings]
+        out.append("结果：通过" if self.ok else f"结果：发现 {len(self.problems)} 个问题")
+        return out
+
+
+Check = Callable[["Archive"], Iterable[Problem]]
+
+
+def run_verify(
+    archive: Archive, *, extra_checks: Sequence[Check] = (), progress: Callable[[int, int], None] | None = None
+) -> VerifyReport:
+    start = time.perf_counter()
+    with archive._lock:
+        conn = archive._conn
+        records = load_records(conn)
+        audit_rows = conn.execute("SELECT * FROM audit ORDER BY id").fetchall()
+    report = VerifyReport(records=len(records))
+    report.checks = list(CHECK_NAMES)
+    report.problems += _check_files(archive, records, report, progress=progress)
+    report.problems += _check_extra(archive, records)
+    report.problems += _check_sequence(records)
+    report.problems += _check_metadata(records)
+    report.problems += [Problem("audit", p) for p in audit.check_chain(audit_rows)]
+    report.problems += _check_digests(records, audit_rows)
+    report.warnings += [f"隔离的孤立文件：{rel}（启动核对时移出，请人工确认）" for rel in archive.store.orphan_files()]
+    for check in extra_checks:
+        name = getattr(check, "name", getattr(check, "__name__", "extra"))
+        report.checks.append(name)
+        try:
+            report.problems += list(check(archive))
+        except DanganError as e:
+            report.problems.append(Problem(name, str(e)))
+    report.seconds = time.perf_counter() - start
+    _record_run(archive, report)
+    return report
+
+
+def _record_run(archive: Archive, report: VerifyReport) -> None:
+    details = {"ok": report.ok, "records": report.records, "files": report.files,
+               "problems": len(report.problems), "at": dt.datetime.now().astimezone().isoformat()}
+    with archive._lock, transaction(archive._conn):
+        audit.append(archive._conn, AuditEvent.VERIFY, code=None, details=details)
+
+
+# -- files: hash, missing, format, encryption ---------------------------------
+
+
+def _check_files(
+    archive: Archive, records: list[Record], report: VerifyReport, *, progress: Callable[[int, int], None] | None
+) -> list[Problem]:
+    jobs = [(r, f) for r in records for f in r.files if not f.destroyed]
+    problems: list[Problem] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib and pdfium release the GIL on big buffers
+        for n, (found, size) in enumerate(pool.map(lambda job: _check_one(archive, *job), jobs), start=1):
+            problems += found
+            report.files += 1
+            report.bytes += size
+            if progress:
+                progress(n, len(jobs))
+    return problems
+
+
+def _check_one(archive: Archive, record: Record, f: StoredFile) -> tuple[list[Problem], int]:
+    code = record.archival_code
+    path = archive.store.abs(f.path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return [Problem("missing", "文件不存在", code, f.path)], 0
+    problems: list[Problem] = []
+    if size != f.size:
+        problems.append(Problem("hash", f"文件大小 {size} 与目录登记的 {f.size} 不符", code, f.path))
+    digest, data = _hash(path, size)
+    if digest != f.sha256:
+        problems.append(Problem("hash", "文件哈希与目录登记的不符（文件被改动或损坏）", code, f.path))
+    if f.format not in FORMATS:
+        problems.append(Problem("format", f"格式 {f.format} 不是允许的归档格式", code, f.path))
+    else:
+        problems += _check_format(path, data, f, code)
+    return problems, size
+
+
+def _hash(path: Path, size: int) -> tuple[str, bytes | None]:
+    import hashlib
+
+    with path.open("rb") as fh:
+        if size <= WHOLE_FILE_LIMIT:
+            data = fh.read()
+            return hashlib.sha256(data).hexdigest(), data
+        digest = hashlib.sha256()
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+        return digest.hexdigest(), None
+
+
+def _check_format(path: Path, data: bytes | None, f: StoredFile, code: str) -> list[Problem]:
+    if data is None:
+        data = path.read_bytes()
+    try:
+        check_opens(data, f.format, name=f.path)
+    except DanganError as e:
+        kind = "encrypted" if "加密" in e.message else "format"
+        return [Problem(kind, e.message, code, f.path)]
+    if f.format == "pdf" and _pdf_encrypted(data):
+        return [Problem("encrypted", "PDF 已加密（设有权限密码）", code, f.path)]
+    return []
+
+
+def _pdf_encrypted(data: bytes) -> bool:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return True
+    try:
+        return pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1
+    finally:
+        pdf.close()
+
+
+# -- catalogue-level checks ----------------------------------------------------
+
+
+def _check_extra(archive: Archive, records: list[Record]) -> list[Problem]:
+    known = {f.path: f for r in records for f in r.files}
+    problems = []
+    for rel in archive.store.walk_files():
+        f = known.get(rel)
+        if f is None:
+            problems.append(Problem("extra", "档案库中有目录以外的文件", None, rel))
+        elif f.destroyed:
+            problems.append(Problem("extra", "已销毁档案的文件仍然存在", None, rel))
+    problems += [Problem("extra", "档案库中有不属于它的文件", None, rel) for rel in archive.store.unexpected_entries()]
+    return problems
+
+
+def _check_sequence(records: list[Record]) -> list[Problem]:
+    from dangan.archive.codes import parse_code
+
+    groups: dict[tuple, list[int]] = {}
+    for r in records:
+        try:
+            c = parse_code(r.archival_code)
+        except DanganError:
+            continue
+        groups.setdefault((c.fonds, c.year, c.period, c.category), []).append(c.seq)
+    problems = []
+    for (fonds, year, period, category), seqs in sorted(groups.items()):
+        missing = sorted(set(range(1, max(seqs) + 1)) - set(seqs))
+        if missing:
+            shown = "、".join(f"{n:04d}" for n in missing[:20])
+            problems.append(Problem("sequence", f"{fonds}-{year}-{period}-{category} 缺少件号 {shown}"))
+    return problems
+
+
+def _check_metadata(records: list[Record]) -> list[Problem]:
+    from dangan.archive.codes import is_code
+
+    problems = []
+    for r in records:
+        missing = missing_required(r)
+        if missing:
+            problems.append(Problem("metadata", f"必填元数据为空：{'、'.join(missing)}", r.archival_code))
+        if not is_code(r.archival_code):
+            problems.append(Problem("metadata", "档号格式不正确", r.archival_code))
+    return problems
+
+
+def _check_digests(records: list[Record], audit_rows: list) -> list[Problem]:
+    last: dict[str, str] = {}
+    for row in audit_rows:
+        try:
+            details = json.loads(row["details"])
+        except (TypeError, json.JSONDecodeError):
+            continue
+        if row["code"] and isinstance(details, dict) and "digest" in details:
+            last[row["code"]] = details["digest"]
+    problems = []
+    for r in records:
+        expected = last.get(r.archival_code)
+        if expected is None:
+            problems.append(Problem("digest", "审计记录中没有这件档案的归档记录", r.archival_code))
+        elif expected != record_digest(r):
+            problems.append(Problem("digest", "目录记录与审计记录不符（目录被直接改动）", r.archival_code))
+    codes = {r.archival_code for r in records}
+    problems += [Problem("digest", "审计记录中有这件档案，但目录中没有（目录记录被删除）", code)
+                 for code in sorted(last.keys() - codes)]
+    return problems
