@@ -1,0 +1,12 @@
+"""The forms engine: catalogue, validation, derived values, PDF/DOCX rendering.
+
+Public API (see docs/FORMS.md, "Python API")::
+
+    from dangan.forms import render_form, generate, load_form, list_forms, GeneratedDocument
+"""
+
+from dangan.forms.catalog import FormDef, list_forms, load_form
+from dangan.forms.document import GeneratedDocument
+from dangan.forms.generate import GenerateResult, generate, render_form
+
+__all__ = ["FormDef", "GenerateResult", "GeneratedDocument", "generate", "list_forms", "load_form", "render_form"]

@@ -1,0 +1,295 @@
+"""Field types: definition, coercion of raw values, validation, masking.
+
+Raw values come from YAML/JSON (str, int, float, date) or from CSV/XLSX cells
+(str, int, float, datetime).  Every error names the form, the row (for
+batches) and the field's Chinese label.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from dangan.errors import InputError
+
+TYPES = ("text", "integer", "money", "date", "datetime", "choice", "bool", "table")
+MASKS = ("phone", "id")
+MONEY_MAX = Decimal("99999999.99")
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+_TRUE = {"是", "true", "1", "√", "✓", "yes", "y", "t", "对", "有"}
+_FALSE = {"否", "false", "0", "×", "✗", "x", "no", "n", "f", "", "无"}
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One field of a form (or one column of a table field)."""
+
+    id: str
+    label: str
+    type: str = "text"
+    required: bool = False
+    help: str = ""
+    max_length: int | None = None
+    pattern: str | None = None
+    mask: str | None = None
+    choices: tuple[str, ...] = ()
+    min: Decimal | None = None
+    max: Decimal | None = None
+    min_rows: int = 0
+    max_rows: int | None = None
+    columns: tuple[FieldDef, ...] = field(default_factory=tuple)
+
+    def column(self, col_id: str) -> FieldDef | None:
+        return next((c for c in self.columns if c.id == col_id), None)
+
+
+class ValueProblem(ValueError):
+    """A raw value that does not fit its field (message in Chinese)."""
+
+
+def _is_blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and raw.strip() == "")
+
+
+def _text(f: FieldDef, raw: Any) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, dt.datetime | dt.date):
+        raw = raw.isoformat()
+    text = str(raw).strip()
+    if f.max_length is not None and len(text) > f.max_length:
+        raise ValueProblem(f"最多 {f.max_length} 个字，实际 {len(text)} 个字")
+    if f.pattern and not re.search(f.pattern, text):
+        raise ValueProblem(f"格式不对（{f.help or f.pattern}）：{text}")
+    return text
+
+
+def _integer(f: FieldDef, raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise ValueProblem(f"应为整数，实际为 {raw!r}")
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueProblem(f"应为整数，实际为 {raw}")
+        raw = int(raw)
+    if isinstance(raw, str):
+        s = raw.strip().replace(",", "")
+        if not re.fullmatch(r"[+-]?\d+", s):
+            raise ValueProblem(f"应为整数，实际为「{raw}」")
+        raw = int(s)
+    if not isinstance(raw, int):
+        raise ValueProblem(f"应为整数，实际为 {raw!r}")
+    _check_range(f, Decimal(raw))
+    return raw
+
+
+def _check_range(f: FieldDef, value: Decimal) -> None:
+    if f.min is not None and value < f.min:
+        raise ValueProblem(f"不能小于 {f.min}，实际为 {value}")
+    if f.max is not None and value > f.max:
+        raise ValueProblem(f"不能大于 {f.max}，实际为 {value}")
+
+
+def _money(f: FieldDef, raw: Any) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
+        raise ValueProblem(f"应为金额，实际为 {raw!r}")
+    s = str(raw).strip()
+    s = re.sub(r"^[¥￥]|元$|[,，\s]", "", s)
+    try:
+        value = Decimal(s)
+    except InvalidOperation as e:
+        raise ValueProblem(f"应为金额（如 447.50），实际为「{raw}」") from e
+    if not value.is_finite():
+        raise ValueProblem(f"应为金额（如 447.50），实际为「{raw}」")
+    if value < 0:
+        raise ValueProblem(f"金额不能为负数：{raw}")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueProblem(f"金额最多两位小数：{raw}")
+    upper = f.max if f.max is not None else MONEY_MAX
+    if value > upper:
+        raise ValueProblem(f"金额不能大于 {upper:,.2f}，实际为 {value:,.2f}")
+    if f.min is not None and value < f.min:
+        raise ValueProblem(f"金额不能小于 {f.min}，实际为 {value}")
+    return value.quantize(Decimal("0.01"))
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
+_DATETIME_FORMATS = tuple(
+    f"{d}{sep}{t}" for d in _DATE_FORMATS[:2] + ("%Y年%m月%d日",) for sep in (" ", "T", "") for t in ("%H:%M", "%H:%M:%S")
+)
+
+
+def _excel_serial(raw: float | int) -> dt.datetime:
+    if not 1 <= raw < 2958466:
+        raise ValueProblem(f"不是有效的日期：{raw}")
+    return EXCEL_EPOCH + dt.timedelta(days=float(raw))
+
+
+def _date(f: FieldDef, raw: Any) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        if isinstance(raw, int) and 10000101 <= raw <= 99991231:
+            raw = str(raw)
+        else:
+            return _excel_serial(raw).date()
+    s = str(raw).strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    # "2026-11-26 00:00:00" from a spreadsheet exported as text
+    try:
+        return _datetime(f, s).date()
+    except ValueProblem:
+        pass
+    raise ValueProblem(f"不是有效的日期（如 2026-11-26）：「{raw}」")
+
+
+def _datetime(f: FieldDef, raw: Any) -> dt.datetime:
+    if isinstance(raw, dt.datetime):
+        return raw.replace(microsecond=0)
+    if isinstance(raw, dt.date):
+        return dt.datetime(raw.year, raw.month, raw.day)
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return _excel_serial(raw).replace(microsecond=0)
+    s = str(raw).strip()
+    for fmt in _DATETIME_FORMATS:
+        try:
+            return dt.datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+    raise ValueProblem(f"不是有效的日期时间（如 2026-11-26 09:30）：「{raw}」")
+
+
+def _choice(f: FieldDef, raw: Any) -> str:
+    s = str(raw).strip()
+    if s not in f.choices:
+        raise ValueProblem(f"「{s}」不是可选值，应为：{'、'.join(f.choices)}")
+    return s
+
+
+def _bool(f: FieldDef, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    s = str(raw).strip().lower()
+    if isinstance(raw, float) and raw.is_integer():
+        s = str(int(raw))
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ValueProblem(f"应为 是/否，实际为「{raw}」")
+
+
+_COERCE: dict[str, Callable[[FieldDef, Any], Any]] = {
+    "text": _text,
+    "integer": _integer,
+    "money": _money,
+    "date": _date,
+    "datetime": _datetime,
+    "choice": _choice,
+    "bool": _bool,
+}
+
+
+def mask_phone(value: str) -> str:
+    """13812345678 → 138****5678 (keeps the first 3 and last 4 digits)."""
+    s = str(value)
+    if len(s) <= 7:
+        return "*" * len(s)
+    return s[:3] + "*" * (len(s) - 7) + s[-4:]
+
+
+def mask_id(value: str) -> str:
+    """110101199001011234 → 1101**********1234 (first 4 and last 4 kept)."""
+    s = str(value)
+    if len(s) <= 8:
+        return "*" * len(s)
+    return s[:4] + "*" * (len(s) - 8) + s[-4:]
+
+
+MASKERS: dict[str, Callable[[str], str]] = {"phone": mask_phone, "id": mask_id}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a value came from, for error messages."""
+
+    form: str
+    row: int | None = None
+    path: str | None = None
+
+
+def coerce_value(f: FieldDef, raw: Any, where: Where, *, label: str | None = None) -> Any:
+    """One scalar value: blank → None (or an error if required)."""
+    name = label or f.label
+    if _is_blank(raw):
+        if f.required:
+            raise InputError("必填项没有填写", form=where.form, row=where.row, field=name, path=where.path)
+        return None
+    try:
+        return _COERCE[f.type](f, raw)
+    except ValueProblem as e:
+        raise InputError(str(e), form=where.form, row=where.row, field=name, path=where.path) from e
+
+
+def coerce_rows(
+    f: FieldDef, raw: Any, where: Where, *, first_row: int | None = None
+) -> list[dict[str, Any]]:
+    """A table field: a list of row mappings, each column coerced.
+
+    ``first_row`` is the spreadsheet row of the first entry (batches); without
+    it errors name the table row as ``收费项目 第 2 行``.
+    """
+    if _is_blank(raw):
+        raw = []
+    if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
+        raise InputError("应为若干行（列表）", form=where.form, row=where.row, field=f.label, path=where.path)
+    if len(raw) < f.min_rows:
+        raise InputError(
+            f"至少需要 {f.min_rows} 行，实际 {len(raw)} 行", form=where.form, row=where.row, field=f.label, path=where.path
+        )
+    if f.max_rows is not None and len(raw) > f.max_rows:
+        raise InputError(
+            f"最多 {f.max_rows} 行，实际 {len(raw)} 行", form=where.form, row=where.row, field=f.label, path=where.path
+        )
+    known = {c.id for c in f.columns} | {c.label for c in f.columns}
+    rows = []
+    for i, item in enumerate(raw):
+        unknown = [k for k in item if k not in known]
+        if first_row is not None:
+            row_where, prefix = Where(where.form, first_row + i, where.path), ""
+        else:
+            row_where, prefix = where, f"{f.label} 第 {i + 1} 行 "
+        if unknown:
+            raise InputError(
+                f"没有这一列：{'、'.join(map(str, unknown))}",
+                form=where.form, row=row_where.row, field=f"{prefix}{unknown[0]}".strip(), path=where.path,
+            )
+        rows.append(
+            {
+                c.id: coerce_value(c, item.get(c.id, item.get(c.label)), row_where, label=f"{prefix}{c.label}")
+                for c in f.columns
+            }
+        )
+    return rows
+
+
+def mask_values(fields: tuple[FieldDef, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``values`` with every ``mask:`` field (and column) masked."""
+    out = dict(values)
+    for f in fields:
+        v = out.get(f.id)
+        if f.type == "table" and isinstance(v, list):
+            out[f.id] = [mask_values(f.columns, row) for row in v]
+        elif f.mask and v is not None:
+            out[f.id] = MASKERS[f.mask](v)
+    return out

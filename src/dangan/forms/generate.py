@@ -1,0 +1,309 @@
+"""Generating documents: validate everything → number → render → write → result.
+
+Nothing is written until every input row has been validated (unless
+``keep_going``, which skips bad rows and reports them).  Each file is written
+to a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dangan.config import Workspace
+from dangan.errors import FormError, GlyphError, InputError
+from dangan.forms import numbering
+from dangan.forms.catalog import FormDef, load_form, template_dirs
+from dangan.forms.context import build_context, jsonable, settings
+from dangan.forms.document import GeneratedDocument
+from dangan.forms.fields import mask_values
+from dangan.forms.glyphs import find_missing, labels_of
+from dangan.forms.inputs import read_data, read_sheet
+from dangan.forms.qr import qr_png, qr_svg_uri
+from dangan.forms.render_docx import render_docx
+from dangan.forms.render_html import render_html
+from dangan.forms.render_pdf import merge_pdfs, pdf_engine
+from dangan.forms.validate import derive_values, validate_data
+from dangan.fsutil import atomic_write_bytes, safe_filename
+
+FORMATS = ("pdf", "docx")
+Progress = Callable[[int, int], None]
+PARALLEL_MIN = 40  # batches at least this big render in worker processes
+
+
+@dataclass
+class Job:
+    """One validated document waiting for its number and rendering."""
+
+    values: dict[str, Any]  # validated + derived, masked
+    row: int | None = None
+    doc_number: str | None = None
+
+
+@dataclass
+class GenerateResult:
+    form_id: str
+    documents: list[GeneratedDocument] = field(default_factory=list)
+    failures: list[InputError] = field(default_factory=list)
+    merged: Path | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for d in self.documents for w in d.warnings]
+
+
+def prepare(ws: Workspace, form: FormDef, raw: Mapping[str, Any], *, row: int | None = None,
+            path: str | None = None, table_first_row: int | None = None) -> Job:
+    """Validate, derive and mask one document's data (no IO)."""
+    values = validate_data(form, raw, row=row, path=path, table_first_row=table_first_row)
+    values = derive_values(form, values, settings(ws), row=row)
+    return Job(values=mask_values(form.fields, values), row=row)
+
+
+def _doc_date(form: FormDef, values: Mapping[str, Any], today: dt.date) -> dt.date:
+    value = values.get(form.date_field) if form.date_field else None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else today
+
+
+def _text(values: Mapping[str, Any], key: str | None) -> str | None:
+    value = values.get(key) if key else None
+    return None if value in (None, "") else str(value)
+
+
+def doc_title(form: FormDef, values: Mapping[str, Any]) -> str:
+    part = _text(values, form.title_field)
+    return f"{form.title} {part}" if part else form.title
+
+
+def output_path(out_dir: Path, doc_number: str, title: str, fmt: str) -> Path:
+    """``<out>/<doc_number>_<title>.<fmt>``; never outside ``out_dir``."""
+    name = safe_filename(f"{doc_number}_{title}") + f".{fmt}"
+    path = out_dir / name
+    if path.resolve().parent != out_dir.resolve():
+        raise FormError(f"输出文件名不安全：{name}", path=out_dir)
+    return path
+
+
+def _check_glyphs(form: FormDef, values: Mapping[str, Any], *, strict: bool, row: int | None) -> list[str]:
+    missing = find_missing(values, labels_of(form.fields))
+    if missing and strict:
+        first = missing[0]
+        raise GlyphError(
+            "；".join(m.message() for m in missing) + "。请改用常用字，或安装含该字的字体后再生成",
+            form=form.id, row=row, field=first.field,
+        )
+    return [m.message() for m in missing]
+
+
+def render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str], out_dir: Path,
+               strict: bool, today: dt.date | None = None) -> GeneratedDocument:
+    """Render one numbered job to every format, then write the files atomically."""
+    assert job.doc_number is not None
+    today = today or dt.date.today()
+    warnings = _check_glyphs(form, job.values, strict=strict, row=job.row)
+    ctx = build_context(ws, form, job.values, job.doc_number, today=today)
+    dirs = tuple(template_dirs(ws))
+    title = doc_title(form, job.values)
+    rendered: dict[str, bytes] = {}
+    if "pdf" in formats:
+        html = render_html(dirs, form.id, {**ctx, "qr": qr_svg_uri(job.doc_number, form.id)})
+        rendered["pdf"] = pdf_engine(dirs).to_pdf(html, base_url=form.folder)
+    if "docx" in formats:
+        rendered["docx"] = render_docx(form.docx_path, form.id, ctx, qr_png=qr_png(job.doc_number, form.id))
+    files: dict[str, Path] = {}
+    for fmt, data in rendered.items():
+        files[fmt] = output_path(out_dir, job.doc_number, title, fmt)
+        atomic_write_bytes(files[fmt], data)
+    return _document(form, job, title, files, warnings, today)
+
+
+def _document(form: FormDef, job: Job, title: str, files: dict[str, Path], warnings: list[str],
+              today: dt.date) -> GeneratedDocument:
+    v = job.values
+    return GeneratedDocument(
+        form_id=form.id, form_title=form.title, category=form.category, doc_number=job.doc_number or "",
+        title=title, date=_doc_date(form, v, today), data=jsonable(v), files=files,
+        building=_text(v, form.building_field), unit=_text(v, form.unit_field), room=_text(v, form.room_field),
+        owner=_text(v, form.owner_field), warnings=warnings,
+    )
+
+
+def _number(ws: Workspace, form: FormDef, jobs: list[Job], today: dt.date) -> None:
+    by_year: dict[int, list[Job]] = {}
+    for job in jobs:
+        by_year.setdefault(_doc_date(form, job.values, today).year, []).append(job)
+    for year, group in sorted(by_year.items()):
+        numbers = numbering.allocate(ws, form.prefix, year, form.id, count=len(group))
+        for job, number in zip(group, numbers, strict=True):
+            job.doc_number = number
+
+
+def _check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise FormError(f"不支持的格式：{'、'.join(bad) or '（空）'}，可用：pdf、docx")
+    return tuple(dict.fromkeys(formats))
+
+
+def render_form(ws: Workspace, form_id: str, data: Mapping[str, Any], *, formats: Sequence[str] = ("pdf",),
+                out_dir: Path | None = None, strict: bool = False, doc_number: str | None = None
+                ) -> GeneratedDocument:
+    """Validate ``data``, number it and write one document (not filed; see filing.py)."""
+    form = load_form(ws, form_id)
+    fmts = _check_formats(formats)
+    job = prepare(ws, form, data)
+    today = dt.date.today()
+    if doc_number is None:
+        _number(ws, form, [job], today)
+    else:
+        job.doc_number = doc_number
+    return render_job(ws, form, job, formats=fmts, out_dir=out_dir or ws.output_dir, strict=strict, today=today)
+
+
+# -- batches ---------------------------------------------------------------------------------
+
+
+def _scalar_ids(form: FormDef) -> set[str]:
+    return {k for f in form.fields if f.type != "table" for k in (f.id, f.label)}
+
+
+def _table_keys(form: FormDef) -> dict[str, str]:
+    """Column id/label → column id, for the form's table field."""
+    t = form.table_field
+    return {k: c.id for c in t.columns for k in (c.id, c.label)} if t else {}
+
+
+def group_notice_rows(form: FormDef, rows: list[tuple[int, dict[str, Any]]]
+                      ) -> list[tuple[int, dict[str, Any], int | None]]:
+    """One notice per sheet row; for a notice with a table (e.g. fee items), consecutive
+    rows whose other cells are blank or repeat the previous row's add table rows."""
+    table, tkeys, scalars = form.table_field, _table_keys(form), _scalar_ids(form)
+    if table is None or not any(k in tkeys and k not in scalars for _, r in rows[:1] for k in r):
+        return [(n, r, None) for n, r in rows]
+    out: list[tuple[int, dict[str, Any], int | None]] = []
+    prev_head: dict[str, Any] | None = None
+    for n, r in rows:
+        head = {k: v for k, v in r.items() if k not in tkeys or k in scalars}
+        line = {tkeys[k]: v for k, v in r.items() if k in tkeys and k not in scalars}
+        blank = all(v in (None, "") for v in head.values())
+        if out and (blank or head == prev_head):
+            out[-1][1][table.id].append(line)
+            continue
+        out.append((n, {**head, table.id: [line]}, n))
+        prev_head = head
+    return out
+
+
+def _notice_jobs(ws: Workspace, form: FormDef, batch: Path, *, keep_going: bool
+                 ) -> tuple[list[Job], list[InputError]]:
+    jobs, failures = [], []
+    for n, raw, first in group_notice_rows(form, read_sheet(batch, form=form.id)):
+        try:
+            jobs.append(prepare(ws, form, raw, row=n, path=str(batch), table_first_row=first))
+        except InputError as e:
+            if not keep_going:
+                raise
+            failures.append(e)
+    return jobs, failures
+
+
+def _register_job(ws: Workspace, form: FormDef, batch: Path, base: Mapping[str, Any]) -> Job:
+    table = form.table_field
+    if table is None:
+        raise FormError("这个表单没有表格，不能用 --batch；请用 --data", form=form.id)
+    rows = read_sheet(batch, form=form.id)
+    raw = {k: v for k, v in base.items() if k not in (table.id, table.label)}
+    raw[table.id] = [r for _, r in rows]
+    return prepare(ws, form, raw, path=str(batch), table_first_row=rows[0][0])
+
+
+def _sample_base(form: FormDef) -> dict[str, Any]:
+    table = form.table_field
+    return {k: v for k, v in form.sample.items() if not table or k not in (table.id, table.label)}
+
+
+def collect_jobs(ws: Workspace, form: FormDef, *, data: Mapping[str, Any] | Path | None, batch: Path | None,
+                 sample: bool, keep_going: bool) -> tuple[list[Job], list[InputError]]:
+    """Validate every input document before anything is rendered."""
+    raw = read_data(data, form=form.id) if isinstance(data, Path) else data
+    if batch is None:
+        if raw is None and not sample:
+            raise InputError("请提供数据：--data 文件、--sample 或 --batch 表格", form=form.id)
+        path = str(data) if isinstance(data, Path) else None
+        return [prepare(ws, form, raw if raw is not None else form.sample, path=path)], []
+    if form.kind == "notice":
+        return _notice_jobs(ws, form, batch, keep_going=keep_going)
+    return [_register_job(ws, form, batch, raw if raw is not None else _sample_base(form))], []
+
+
+def _render_chunk(args: tuple[Workspace, FormDef, list[Job], tuple[str, ...], Path, bool, dt.date]
+                  ) -> list[GeneratedDocument]:
+    ws, form, jobs, formats, out_dir, strict, today = args
+    return [render_job(ws, form, j, formats=formats, out_dir=out_dir, strict=strict, today=today) for j in jobs]
+
+
+def _render_all(ws: Workspace, form: FormDef, jobs: list[Job], *, formats: tuple[str, ...], out_dir: Path,
+                strict: bool, today: dt.date, workers: int, progress: Progress | None) -> list[GeneratedDocument]:
+    total = len(jobs)
+    docs: list[GeneratedDocument] = []
+    if workers <= 1 or total < PARALLEL_MIN:
+        for job in jobs:
+            docs.append(render_job(ws, form, job, formats=formats, out_dir=out_dir, strict=strict, today=today))
+            if progress:
+                progress(len(docs), total)
+        return docs
+    size = max(5, min(50, total // (workers * 8) or 1))
+    chunks = [jobs[i:i + size] for i in range(0, total, size)]
+    import multiprocessing
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for part in pool.map(_render_chunk, [(ws, form, c, formats, out_dir, strict, today) for c in chunks]):
+            docs.extend(part)
+            if progress:
+                progress(len(docs), total)
+    return docs
+
+
+def merged_path(out_dir: Path, form: FormDef, docs: list[GeneratedDocument]) -> Path:
+    name = safe_filename(f"{form.title}_合并打印_{docs[0].doc_number}至{docs[-1].doc_number}") + ".pdf"
+    return out_dir / name
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def generate(ws: Workspace, form_id: str, *, data: Mapping[str, Any] | Path | None = None,
+             batch: Path | None = None, sample: bool = False, formats: Sequence[str] = ("pdf",),
+             out_dir: Path | None = None, merge: bool = False, keep_going: bool = False, strict: bool = False,
+             progress: Progress | None = None, workers: int | None = None) -> GenerateResult:
+    """The ``dangan generate`` job: every document of a data file, a sample or a batch sheet."""
+    form = load_form(ws, form_id)
+    fmts = _check_formats(formats)
+    if merge and "pdf" not in fmts:
+        raise FormError("合并打印（--merge）需要 PDF 格式", form=form.id)
+    jobs, failures = collect_jobs(ws, form, data=data, batch=batch, sample=sample, keep_going=keep_going)
+    result = GenerateResult(form_id=form.id, failures=failures)
+    if not jobs:
+        return result
+    today = dt.date.today()
+    out = out_dir or ws.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    if strict:
+        for job in jobs:
+            _check_glyphs(form, job.values, strict=True, row=job.row)
+    _number(ws, form, jobs, today)
+    result.documents = _render_all(ws, form, jobs, formats=fmts, out_dir=out, strict=strict, today=today,
+                                   workers=workers if workers is not None else default_workers(),
+                                   progress=progress)
+    if merge and len(result.documents) > 1:
+        result.merged = merged_path(out, form, result.documents)
+        atomic_write_bytes(result.merged, merge_pdfs([d.files["pdf"] for d in result.documents]))
+    return result

@@ -1,0 +1,58 @@
+"""Validate raw input against a form definition, then derive (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from dangan.errors import InputError
+from dangan.forms.derive import apply_derivations
+from dangan.forms.fields import Where, coerce_rows, coerce_value
+
+if TYPE_CHECKING:
+    from dangan.forms.catalog import FormDef
+
+
+def _by_id(form: FormDef, raw: Mapping[str, Any], where: Where) -> dict[str, Any]:
+    """Map keys given as field ids or Chinese labels to ids; unknown keys are errors."""
+    labels = {f.label: f.id for f in form.fields}
+    ids = {f.id for f in form.fields}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        k = str(key).strip()
+        fid = k if k in ids else labels.get(k)
+        if fid is None:
+            raise InputError(f"表单没有这个字段（列）「{k}」", form=form.id, row=where.row, field=k, path=where.path)
+        out[fid] = value
+    return out
+
+
+def validate_data(
+    form: FormDef,
+    raw: Mapping[str, Any],
+    *,
+    row: int | None = None,
+    path: str | None = None,
+    table_first_row: int | None = None,
+) -> dict[str, Any]:
+    """Coerce and check every field; InputError names form, row and field label."""
+    if not isinstance(raw, Mapping):
+        raise InputError("数据应为「字段: 值」的映射", form=form.id, row=row, path=path)
+    where = Where(form.id, row, path)
+    given = _by_id(form, raw, where)
+    values: dict[str, Any] = {}
+    for f in form.fields:
+        if f.type == "table":
+            values[f.id] = coerce_rows(f, given.get(f.id), where, first_row=table_first_row)
+        else:
+            values[f.id] = coerce_value(f, given.get(f.id), where)
+    return values
+
+
+def derive_values(form: FormDef, values: dict[str, Any], settings: Mapping[str, Any],
+                  *, row: int | None = None) -> dict[str, Any]:
+    """Validated values plus derived ones; a rule failing on the data is an InputError."""
+    try:
+        return apply_derivations(form.derive, values, settings)
+    except (ValueError, ArithmeticError, TypeError) as e:
+        raise InputError(f"计算派生值失败：{e}", form=form.id, row=row) from e
