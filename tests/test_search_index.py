@@ -1,0 +1,162 @@
+"""Following the archive: filing, hold, disposal, check, rebuild, CLI, concurrent writers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing as mp
+import shutil
+
+import pytest
+
+from dangan.archive.model import ArchiveEvent, Status
+from dangan.config import Workspace
+from dangan.errors import SearchIndexError
+from dangan.search import Filters, SearchIndex, SearchIndexer, check, rebuild, search
+from search_helpers import make_record, with_status
+
+A_TEXT = "3栋1201室业主反映楼上装修违规拆除承重墙，要求物业立即制止。"
+B_TEXT = "业主欧阳喆投诉电梯噪音，客服中心已于30分钟内答复处理方案。"
+C_TEXT = "2026年11月物业管理费催缴通知，逾期将计收滞纳金。文号 JF-2026-0001"
+
+
+@pytest.fixture
+def docs():
+    return [
+        (make_record(1, "装修投诉", unit="3栋1201室"), A_TEXT),
+        (make_record(2, "电梯噪音投诉", date=dt.date(2025, 6, 1)), B_TEXT),
+        (make_record(3, "催缴通知", category="SF", period="D30", doc_number="JF-2026-0001"), C_TEXT),
+    ]
+
+
+@pytest.fixture
+def filed(ws: Workspace, docs) -> SearchIndexer:
+    indexer = SearchIndexer(ws, documents=lambda: docs)
+    for record, text in docs:
+        indexer.on_archive_event(ArchiveEvent.FILED, record, text)
+    return indexer
+
+
+def codes(ws: Workspace, q: str, **filters) -> list[str]:
+    return [h.archival_code for h in search(SearchIndex(ws), q, Filters(**filters)).hits]
+
+
+def test_queries_find_what_the_documents_say(ws: Workspace, filed, docs) -> None:
+    a, b, c = (r.archival_code for r, _ in docs)
+    assert codes(ws, "装修违规") == codes(ws, "装修 违规") == [a]
+    assert codes(ws, "欧阳喆") == [b]
+    assert codes(ws, "1201") == [a]
+    assert codes(ws, "JF-2026-0001") == [c]
+    assert set(codes(ws, "投诉")) == {a, b}
+    assert codes(ws, "投诉 -电梯") == [a]
+    assert set(codes(ws, "承重墙 OR 滞纳金")) == {a, c}
+    assert codes(ws, "category:SF") == [c]
+    assert codes(ws, "投诉", year=2025) == [b]
+    assert codes(ws, "投诉", date_from=dt.date(2026, 1, 1)) == [a]
+
+
+def test_snippet_highlights_and_facets(ws: Workspace, filed) -> None:
+    res = search(SearchIndex(ws), "承重墙")
+    assert "【承重墙】" in res.hits[0].snippet
+    assert res.facets == {"category": {"TS": 1}, "year": {"2026": 1}}
+
+
+def test_disposal_removes_content_but_keeps_metadata(ws: Workspace, filed, docs) -> None:
+    record, _ = docs[0]
+    filed.on_archive_event(ArchiveEvent.DISPOSED, with_status(record, Status.DISPOSED), None)
+    assert codes(ws, "承重墙") == []
+    hits = search(SearchIndex(ws), "装修投诉").hits
+    assert [h.archival_code for h in hits] == [record.archival_code]
+    assert hits[0].status == "disposed" and "承重墙" not in hits[0].snippet
+    assert check(SearchIndex(ws), [(with_status(record, Status.DISPOSED), None), *docs[1:]]).ok
+
+
+def test_hold_changes_status_filter(ws: Workspace, filed, docs) -> None:
+    record, _ = docs[1]
+    held = with_status(record, Status.HELD)
+    filed.on_archive_event(ArchiveEvent.HOLD, held, None)  # text not passed: content must survive
+    assert codes(ws, "欧阳喆", status="held") == [record.archival_code]
+    assert codes(ws, "欧阳喆", status="active") == []
+    filed.on_archive_event(ArchiveEvent.RELEASE, record, None)
+    assert codes(ws, "欧阳喆", status="冻结") == []
+    assert codes(ws, "欧阳喆", status="在库") == [record.archival_code]
+
+
+def test_check_detects_entry_removed_behind_its_back(ws: Workspace, filed, docs) -> None:
+    index = SearchIndex(ws)
+    assert check(index, docs).ok
+    ix = index.open()
+    with ix.writer() as w:
+        w.delete_by_term("code", docs[2][0].archival_code)
+    report = check(index, docs)
+    assert not report.ok and report.missing == [docs[2][0].archival_code]
+    changed = make_record(1, "装修投诉（更正）", unit="3栋1201室")
+    report = check(index, [(changed, A_TEXT)])
+    assert report.stale == [changed.archival_code] and len(report.extra) == 1
+
+
+def test_failed_rebuild_keeps_the_old_index(ws: Workspace, filed, docs) -> None:
+    def broken():
+        yield docs[0]
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(SearchIndexError):
+        rebuild(SearchIndex(ws), broken)
+    assert codes(ws, "欧阳喆") == [docs[1][0].archival_code]
+
+
+def test_missing_index_is_rebuilt_on_next_write(ws: Workspace, filed, docs) -> None:
+    shutil.rmtree(ws.index_dir)
+    filed.on_archive_event(ArchiveEvent.METADATA, *docs[0])
+    assert check(SearchIndex(ws), docs).ok
+
+
+def _file_many(root: str, start: int, n: int) -> None:
+    from dangan.config import open_workspace
+
+    ws = open_workspace(root)
+    indexer = SearchIndexer(ws, documents=lambda: [])
+    for i in range(start, start + n):
+        indexer.on_archive_event(ArchiveEvent.FILED, make_record(i, f"来电记录{i}"), f"业主来电第{i}号 编号X{i}")
+
+
+def _search_loop(root: str, rounds: int, q) -> None:
+    from dangan.config import open_workspace
+
+    ws = open_workspace(root)
+    errors = 0
+    for _ in range(rounds):
+        try:
+            search(SearchIndex(ws), "来电")
+        except Exception:  # noqa: BLE001 - counted and reported to the parent
+            errors += 1
+    q.put(errors)
+
+
+def test_concurrent_writers_lose_nothing(ws: Workspace) -> None:
+    indexer = SearchIndexer(ws, documents=lambda: [])
+    indexer.index_record(make_record(9999, "起始"), "起始")
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_file_many, args=(str(ws.root), 1, 40)),
+             ctx.Process(target=_file_many, args=(str(ws.root), 101, 40)),
+             ctx.Process(target=_search_loop, args=(str(ws.root), 60, q))]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert q.get(timeout=5) == 0
+    res = search(SearchIndex(ws), "来电", limit=100)
+    assert res.total == 80
+
+
+def test_cli_search_json_and_no_results(cli, ws: Workspace, filed) -> None:
+    out = cli("search", "装修违规", "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["total"] == 1 and {"archival_code", "title", "score", "snippet"} <= set(data["results"][0])
+    assert "category" in data["facets"] and "year" in data["facets"]
+    out = cli("search", "不存在的词语")
+    assert out.exit_code == 0
+    assert "没有找到" in out.output and "检索式被理解为" in out.output
