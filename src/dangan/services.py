@@ -20,14 +20,11 @@ def listeners_for(ws: Workspace) -> list:
     return listeners
 
 
-def extra_verifiers(ws: Workspace) -> list:
-    """Checks that ``dangan verify`` runs besides the archive's own.
+def verify_checks_for(ws: Workspace) -> list:
+    """Extra checks that ``dangan verify`` runs: ``check(archive) -> [Problem]``."""
+    from dangan.search.verify import IndexCheck
 
-    Each is a callable returning ``(name, ok, problems)``.
-    """
-    from dangan.search.verify import index_verifier
-
-    return [index_verifier(ws)]
+    return [IndexCheck(ws)]
 
 
 def open_archive(ws: Workspace):  # -> dangan.archive.service.Archive

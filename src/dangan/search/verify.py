@@ -1,27 +1,31 @@
-"""The search index's part of ``dangan verify``."""
+"""The search index's part of ``dangan verify`` (an extra check of :mod:`dangan.archive.verify`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
+from typing import Any
 
 from dangan.config import Workspace
 from dangan.search.check import check
 from dangan.search.index import SearchIndex
-from dangan.search.indexer import catalogue_documents
-
-Verifier = Callable[[], tuple[str, bool, list[str]]]
 
 
-def index_verifier(ws: Workspace) -> Verifier:
-    """A check returning ("全文索引", ok, problems): drift between catalogue and index."""
+class IndexCheck:
+    """``check(archive) -> [Problem]``: drift between the catalogue and the search index."""
 
-    def run() -> tuple[str, bool, list[str]]:
-        report = check(SearchIndex(ws), catalogue_documents(ws))
-        problems: list[str] = []
+    name = "全文索引"
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+
+    def __call__(self, archive: Any) -> Iterable[Any]:
+        from dangan.archive.verify import Problem
+
+        report = check(SearchIndex(self.ws), archive.iter_index_documents())
+        problems: list[Problem] = []
         if report.problem:
-            problems.append(f"索引不可用：{report.problem}")
-        for label, codes in (("索引缺失", report.missing), ("索引过期", report.stale), ("索引多余", report.extra)):
-            problems.extend(f"{label}：{code}" for code in codes)
-        return "全文索引", report.ok, problems
-
-    return run
+            problems.append(Problem(self.name, f"索引不可用：{report.problem}"))
+        for label, codes in (("索引缺失该件", report.missing), ("索引内容过期", report.stale),
+                             ("索引中有目录以外的条目", report.extra)):
+            problems.extend(Problem(self.name, f"{label}，请运行 dangan index rebuild", code=c) for c in codes)
+        return problems
