@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from itertools import islice
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,7 +336,7 @@ def search(index: SearchIndex, text: str, filters: Filters | None = None, *, lim
     try:
         with index.searcher() as s:
             res = s.search(parsed.query, limit=max(1, limit), filter=flt, groupedby=facets, maptype=sorting.Count)
-            hits = [_hit(r, r.score, parsed.terms) for r in res]
+            hits = [_hit(r, r.score, parsed.terms) for r in islice(res, max(1, limit))]
             total = len(res)
             groups = {name: _counts(res.groups(name)) for name in facets}
     except SearchIndexError:
