@@ -26,11 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 OUT = ROOT / "bench" / "out"
 
-from eval.evaluate import load_corpus, to_record  # noqa: E402
-
 from dangan.config import Workspace, init_workspace  # noqa: E402
-from dangan.search import SearchIndex, rebuild, search  # noqa: E402
-from dangan.search import analysis  # noqa: E402
+from dangan.search import (  # noqa: E402
+    SearchIndex,
+    analysis,  # noqa: E402
+    rebuild,
+    search,
+)
+from eval.evaluate import load_corpus, to_record  # noqa: E402
 
 QUERIES = ["装修违规", "3栋1201 装修", "欧阳喆", "滞纳金", "投诉 电梯", "物业管理费 催缴", "承重墙",
            "漏水 OR 渗水", "JF-2025-0023", "回访 满意", "消防演练", "空置房 渗水", "张伟 投诉", "1201"]

@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from itertools import islice
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from whoosh import query as Q
