@@ -277,10 +277,24 @@ def para(doc_or_cell, pieces: list[str] | str = (), *, size: float | None = None
     return p
 
 
+def mark_size(paragraph, size: float) -> None:
+    """Give the paragraph mark the run size, so line height follows the text."""
+    ppr = paragraph._p.get_or_add_pPr()
+    rpr = ppr.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        ppr.append(rpr)
+    for tag in ("w:sz", "w:szCs"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), str(int(size * 2)))
+        rpr.append(el)
+
+
 def cell_text(cell, pieces: list[str] | str, *, size: float, bold: bool = False, align=None) -> None:
     p = cell.paragraphs[0]
     add_pieces(p, [pieces] if isinstance(pieces, str) else list(pieces), size, bold)
     p.paragraph_format.space_after = Pt(0)
+    mark_size(p, size)
     if align is not None:
         p.alignment = align
 
@@ -396,9 +410,17 @@ def add_field(paragraph, code: str) -> None:
 
 
 def col_widths(table, widths_mm: list[float]) -> None:
+    table.autofit = False
+    for col, w in zip(table.columns, widths_mm, strict=False):
+        col.width = Mm(w)
     for row in table.rows:
         for cell, w in zip(row.cells, widths_mm, strict=False):
             cell.width = Mm(w)
+
+
+# Relative column widths of loop tables by column type.
+WIDTH_WEIGHT = {"text": 1.8, "datetime": 1.5, "date": 1.3, "money": 1.1, "choice": 1.0, "integer": 0.8,
+                "bool": 0.7, "number": 0.9}
 
 
 # --------------------------------------------------------------------------- builder
@@ -473,10 +495,12 @@ def build(form: dict[str, Any]) -> Any:
     for f in fields:
         if f.get("type") != "table":
             continue
-        cols = [(c["label"], value_tag("r." + c["id"], c.get("type", "text"))) for c in f["columns"]]
+        cols = [(c["label"], value_tag("r." + c["id"], c.get("type", "text")), c.get("type", "text"))
+                for c in f["columns"]]
         for d in row_derived.get(f["id"], []):
             col = d["id"].split(".", 1)[1]
-            cols.append((derived_label(fid, d["id"]), derived_tag("r." + col, d["fn"], d.get("args", []), types)))
+            cols.append((derived_label(fid, d["id"]), derived_tag("r." + col, d["fn"], d.get("args", []), types),
+                         "number"))
         add_loop_table(doc, f["label"], "{%tr for r in " + f["id"] + " %}", cols, usable, grid_size)
 
     for extra in EXTRA_TABLES.get(fid, []):
@@ -520,14 +544,17 @@ def add_loop_table(doc, label: str, loop_tag: str, cols: list[tuple[str, str]], 
     t.style = doc.styles["Table Grid"]
     header, loop_row, cells_row, end_row = t.rows
     repeat_header(header)
-    for cell, (lab, _) in zip(header.cells, cols, strict=True):
+    cols = [c if len(c) == 3 else (c[0], c[1], "text") for c in cols]
+    for cell, (lab, _, _) in zip(header.cells, cols, strict=True):
         cell_text(cell, lab, size=size, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
         shade(cell)
     cell_text(loop_row.cells[0], loop_tag, size=size)
-    for cell, (_, tag) in zip(cells_row.cells, cols, strict=True):
-        cell_text(cell, tag, size=size)
+    for cell, (_, tag, ctype) in zip(cells_row.cells, cols, strict=True):
+        right = ctype in ("money", "integer", "number")
+        cell_text(cell, tag, size=size, align=WD_ALIGN_PARAGRAPH.RIGHT if right else None)
     cell_text(end_row.cells[0], "{%tr endfor %}", size=size)
-    col_widths(t, [usable / len(cols)] * len(cols))
+    weights = [WIDTH_WEIGHT.get(ctype, 1.0) for _, _, ctype in cols]
+    col_widths(t, [usable * w / sum(weights) for w in weights])
     para(doc, "", size=4, space_after=2)
 
 
