@@ -19,17 +19,18 @@ def _formats(value: str) -> tuple[str, ...]:
 class _Bar:
     """A tqdm progress bar fed by the library's progress callback."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, *, enabled: bool) -> None:
         self.label = label
+        self.enabled = enabled
         self.bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
-        if total < 2:
+        if total < 2 or not self.enabled:
             return
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=self.label, unit="份", leave=False)
+            self.bar = tqdm(total=total, desc=self.label, unit="份", leave=False, disable=None)  # off when not a TTY
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
@@ -81,7 +82,7 @@ def generate_command(ctx: click.Context, form_id: str, data: Path | None, sample
     if len(given) != 1 and given != {"data", "batch"}:
         raise click.UsageError("请在 --data、--sample、--batch 中选择一个（登记表的 --batch 可再加 --data）")
     ws = workspace(ctx)
-    bar = _Bar(form_id)
+    bar = _Bar(form_id, enabled=not as_json)
     try:
         result = generate(ws, form_id, data=data, batch=batch, sample=sample, formats=_formats(formats),
                           out_dir=out_dir, merge=merge, keep_going=keep_going, strict=strict, progress=bar)
