@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from dangan.archive.audit import AuditEvent
 from dangan.archive.catalog import load_records
-from dangan.archive.db import transaction
 from dangan.archive.model import ArchiveEvent, FilingRequest, Record, Source, Status
 from dangan.archive.plan import DISPOSAL_CATEGORY
 from dangan.archive.retention import expiry_date, period_label
@@ -90,28 +89,15 @@ def _render_register(archive: Archive, records: list[Record], *, approver: str, 
 
 def _commit(archive: Archive, prepared: Any, codes: list[str], *, approver: str, reason: str
             ) -> tuple[Record, list[Record]]:
-    conn = archive._conn
-    published: list[Path] = []
     destroyed_paths: list[str] = []
-    with archive._lock:
-        journal = archive._begin_journal()
-        try:
-            with transaction(conn):
-                try:
-                    refusals = archive.disposal_refusals(codes)  # again, under the write lock
-                    if refusals:
-                        raise refusal_error(refusals)
-                    register = archive._file_chunk_in_tx([prepared], published)[0].record
-                    disposed = [_mark_disposed(archive, code, register, approver=approver, reason=reason,
-                                               paths=destroyed_paths) for code in codes]
-                    archive.store.sync_dirs(published)
-                except BaseException:
-                    archive._unpublish(published)
-                    raise
-            for rel in destroyed_paths:
-                archive.store.destroy(rel)
-        finally:
-            journal.unlink(missing_ok=True)
+    with archive._filing_tx() as tx:
+        refusals = archive.disposal_refusals(codes)  # again, under the write lock
+        if refusals:
+            raise refusal_error(refusals)
+        register = archive._file_chunk_in_tx([prepared], tx.published)[0].record
+        disposed = [_mark_disposed(archive, code, register, approver=approver, reason=reason,
+                                   paths=destroyed_paths) for code in codes]
+        tx.after_commit.append(lambda: [archive.store.destroy(rel) for rel in destroyed_paths])
     return register, disposed
 
 

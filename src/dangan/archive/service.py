@@ -12,6 +12,7 @@ until the commit; finding one at start-up triggers :meth:`Archive.reconcile`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -92,6 +93,12 @@ class DueItem:
 class DisposalResult:
     register: Record
     disposed: list[Record]
+
+
+@dataclass
+class _Tx:
+    published: list[Path] = field(default_factory=list)
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
 
 
 @dataclass
@@ -277,19 +284,36 @@ class Archive:
         )
 
     def _file_chunk(self, chunk: list[_Prepared]) -> list[FilingResult]:
-        published: list[Path] = []
-        journal = self._begin_journal()
-        try:
-            with transaction(self._conn):
-                try:
-                    results = self._file_chunk_in_tx(chunk, published)
-                    self.store.sync_dirs(published)
-                except BaseException:
-                    self._unpublish(published)  # still under the write lock: nobody else wrote there
-                    raise
-        finally:
-            journal.unlink(missing_ok=True)
-        return results
+        with self._filing_tx() as tx:
+            return self._file_chunk_in_tx(chunk, tx.published)
+
+    @contextlib.contextmanager
+    def _filing_tx(self) -> Iterator[_Tx]:
+        """A write transaction that publishes files.
+
+        Under the write lock: a journal is written to tmp/ (so a crash is
+        noticed at the next start-up), files are published, the row is
+        committed, ``after_commit`` actions run, then the journal goes.  On an
+        error before the commit, the files published so far are removed while
+        the lock is still held (their codes were never given out).
+        """
+        tx = _Tx()
+        journal: Path | None = None
+        with self._lock:
+            try:
+                with transaction(self._conn):
+                    journal = self._begin_journal()
+                    try:
+                        yield tx
+                        self.store.sync_dirs(tx.published)
+                    except BaseException:
+                        self._unpublish(tx.published)
+                        raise
+                for action in tx.after_commit:
+                    action()
+            finally:
+                if journal is not None:
+                    journal.unlink(missing_ok=True)
 
     def _file_chunk_in_tx(self, chunk: list[_Prepared], published: list[Path]) -> list[FilingResult]:
         seen: dict[str, Record] = {}
@@ -404,19 +428,8 @@ class Archive:
     ) -> FilingResult:
         """Add a scan of the signed paper copy to a (generated) record."""
         p = self._prepare_file(Path(path), with_text=text is None, name=original_name)
-        published: list[Path] = []
-        with self._lock:
-            journal = self._begin_journal()
-            try:
-                with transaction(self._conn):
-                    try:
-                        result = self._attach_in_tx(code, p, text=text, text_source=text_source, published=published)
-                        self.store.sync_dirs(published)
-                    except BaseException:
-                        self._unpublish(published)
-                        raise
-            finally:
-                journal.unlink(missing_ok=True)
+        with self._filing_tx() as tx:
+            result = self._attach_in_tx(code, p, text=text, text_source=text_source, published=tx.published)
         if not result.duplicate:
             self._notify([(ArchiveEvent.SIGNED_COPY, result.record)])
         return result
