@@ -27,13 +27,14 @@ from dangan.forms.inputs import read_data, read_sheet
 from dangan.forms.qr import qr_png, qr_svg_uri
 from dangan.forms.render_docx import render_docx
 from dangan.forms.render_html import render_html
-from dangan.forms.render_pdf import merge_pdfs, pdf_engine
+from dangan.forms.render_pdf import merge_documents, merge_pdfs, pdf_engine
 from dangan.forms.validate import derive_values, validate_data
-from dangan.fsutil import atomic_write_bytes, safe_filename
+from dangan.fsutil import TMP_PREFIX, atomic_write_bytes, safe_filename
 
 FORMATS = ("pdf", "docx")
 Progress = Callable[[int, int], None]
 PARALLEL_MIN = 40  # batches at least this big render in worker processes
+MERGE_CHUNK = 50  # documents laid out together into one part of the merged PDF
 
 
 @dataclass
@@ -105,6 +106,12 @@ def _check_glyphs(form: FormDef, values: Mapping[str, Any], *, strict: bool, row
 def render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str], out_dir: Path,
                strict: bool, today: dt.date | None = None) -> GeneratedDocument:
     """Render one numbered job to every format, then write the files atomically."""
+    return _render_job(ws, form, job, formats=formats, out_dir=out_dir, strict=strict, today=today)[0]
+
+
+def _render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str], out_dir: Path,
+                strict: bool, today: dt.date | None = None) -> tuple[GeneratedDocument, Any]:
+    """As render_job, also returning the laid-out WeasyPrint document (for merging)."""
     assert job.doc_number is not None
     today = today or dt.date.today()
     warnings = _check_glyphs(form, job.values, strict=strict, row=job.row)
@@ -112,16 +119,18 @@ def render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str]
     dirs = tuple(template_dirs(ws))
     title = doc_title(form, job.values)
     rendered: dict[str, bytes] = {}
+    laid_out = None
     if "pdf" in formats:
         html = render_html(dirs, form.id, {**ctx, "qr": qr_svg_uri(job.doc_number, form.id)})
-        rendered["pdf"] = pdf_engine(dirs).to_pdf(html, base_url=form.folder)
+        laid_out = pdf_engine(dirs).render(html, base_url=form.folder)
+        rendered["pdf"] = laid_out.write_pdf()
     if "docx" in formats:
         rendered["docx"] = render_docx(form.docx_path, form.id, ctx, qr_png=qr_png(job.doc_number, form.id))
     files: dict[str, Path] = {}
     for fmt, data in rendered.items():
         files[fmt] = output_path(out_dir, job.doc_number, title, fmt)
         atomic_write_bytes(files[fmt], data)
-    return _document(form, job, title, files, warnings, today)
+    return _document(form, job, title, files, warnings, today), laid_out
 
 
 def _document(form: FormDef, job: Job, title: str, files: dict[str, Path], warnings: list[str],
@@ -243,32 +252,62 @@ def collect_jobs(ws: Workspace, form: FormDef, *, data: Mapping[str, Any] | Path
     return [_register_job(ws, form, batch, raw if raw is not None else _sample_base(form))], []
 
 
-def _render_chunk(args: tuple[Workspace, FormDef, list[Job], tuple[str, ...], Path, bool, dt.date]
-                  ) -> list[GeneratedDocument]:
-    ws, form, jobs, formats, out_dir, strict, today = args
-    return [render_job(ws, form, j, formats=formats, out_dir=out_dir, strict=strict, today=today) for j in jobs]
+@dataclass(frozen=True)
+class _Chunk:
+    ws: Workspace
+    form: FormDef
+    jobs: list[Job]
+    formats: tuple[str, ...]
+    out_dir: Path
+    strict: bool
+    today: dt.date
+    merge_part: Path | None  # where to write this chunk's pages as one PDF
+
+
+def _render_chunk(chunk: _Chunk) -> list[GeneratedDocument]:
+    """Render a chunk; with ``merge_part``, also write its pages as one PDF (one font subset)."""
+    docs, laid_out = [], []
+    for job in chunk.jobs:
+        doc, wp = _render_job(chunk.ws, chunk.form, job, formats=chunk.formats, out_dir=chunk.out_dir,
+                              strict=chunk.strict, today=chunk.today)
+        docs.append(doc)
+        laid_out.append(wp)
+    if chunk.merge_part is not None:
+        atomic_write_bytes(chunk.merge_part, merge_documents(laid_out))
+    return docs
+
+
+def _chunks(jobs: list[Job], workers: int) -> list[list[Job]]:
+    size = max(5, min(MERGE_CHUNK, len(jobs) // max(1, workers * 4) or 1))
+    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
 
 
 def _render_all(ws: Workspace, form: FormDef, jobs: list[Job], *, formats: tuple[str, ...], out_dir: Path,
-                strict: bool, today: dt.date, workers: int, progress: Progress | None) -> list[GeneratedDocument]:
+                strict: bool, today: dt.date, workers: int, progress: Progress | None,
+                merge_dir: Path | None) -> tuple[list[GeneratedDocument], list[Path]]:
     total = len(jobs)
+    groups = _chunks(jobs, workers)
+    parts = [merge_dir / f"{TMP_PREFIX}merge-{i:05d}.pdf" for i in range(len(groups))] if merge_dir else []
+    chunks = [_Chunk(ws, form, g, formats, out_dir, strict, today, parts[i] if parts else None)
+              for i, g in enumerate(groups)]
     docs: list[GeneratedDocument] = []
     if workers <= 1 or total < PARALLEL_MIN:
-        for job in jobs:
-            docs.append(render_job(ws, form, job, formats=formats, out_dir=out_dir, strict=strict, today=today))
-            if progress:
-                progress(len(docs), total)
-        return docs
-    size = max(5, min(50, total // (workers * 8) or 1))
-    chunks = [jobs[i:i + size] for i in range(0, total, size)]
-    import multiprocessing
+        results: Any = map(_render_chunk, chunks)
+        pool = None
+    else:
+        import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for part in pool.map(_render_chunk, [(ws, form, c, formats, out_dir, strict, today) for c in chunks]):
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(_render_chunk, chunks)
+    try:
+        for part in results:
             docs.extend(part)
             if progress:
                 progress(len(docs), total)
-    return docs
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return docs, parts
 
 
 def merged_path(out_dir: Path, form: FormDef, docs: list[GeneratedDocument]) -> Path:
@@ -300,10 +339,15 @@ def generate(ws: Workspace, form_id: str, *, data: Mapping[str, Any] | Path | No
         for job in jobs:
             _check_glyphs(form, job.values, strict=True, row=job.row)
     _number(ws, form, jobs, today)
-    result.documents = _render_all(ws, form, jobs, formats=fmts, out_dir=out, strict=strict, today=today,
-                                   workers=workers if workers is not None else default_workers(),
-                                   progress=progress)
-    if merge and len(result.documents) > 1:
-        result.merged = merged_path(out, form, result.documents)
-        atomic_write_bytes(result.merged, merge_pdfs([d.files["pdf"] for d in result.documents]))
+    result.documents, parts = _render_all(
+        ws, form, jobs, formats=fmts, out_dir=out, strict=strict, today=today,
+        workers=workers if workers is not None else default_workers(), progress=progress,
+        merge_dir=out if merge and len(jobs) > 1 else None)
+    if parts:
+        try:
+            result.merged = merged_path(out, form, result.documents)
+            atomic_write_bytes(result.merged, merge_pdfs(parts))
+        finally:
+            for p in parts:
+                p.unlink(missing_ok=True)
     return result
