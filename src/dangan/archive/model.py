@@ -123,8 +123,10 @@ class ArchiveEvent(StrEnum):
 class ArchiveListener(Protocol):
     """Something that follows the archive, e.g. the search index.
 
-    Called after the catalogue commit.  ``text`` is the record's full text for
-    FILED/SIGNED_COPY/METADATA (None after DISPOSED: the content is gone).
+    Called after the catalogue commit.  ``text`` is the record's full stored
+    text (original + signed copies) for every event except DISPOSED, where it
+    is None: the content is gone.  DUPLICATE is not sent (nothing changed).
+    A disposal sends DISPOSED for each record and FILED for the register.
     A listener that fails raises; the archive reports the failure to the
     caller and the drift stays visible to ``dangan index check``.
     """
