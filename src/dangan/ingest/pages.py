@@ -116,8 +116,14 @@ def _pdf_error(path: Path, e: Exception) -> IngestError:
     return IngestError("PDF 文件损坏，无法打开，请重新扫描或重新导出", path=path, detail=text)
 
 
-def render_pdf_page(path: Path, index: int, *, dpi: int = DEFAULT_DPI) -> Image.Image:
-    """Page ``index`` of a PDF as a PIL image at ``dpi``."""
+def render_pdf_page(
+    path: Path, index: int, *, dpi: int = DEFAULT_DPI, region: tuple[float, float] | None = None
+) -> Image.Image:
+    """Page ``index`` of a PDF as a PIL image at ``dpi``.
+
+    ``region=(fx, fy)`` renders only the top-right ``fx`` of the width and
+    ``fy`` of the height (where dangan prints its QR code): ~10x cheaper.
+    """
     import pypdfium2 as pdfium
 
     try:
@@ -126,7 +132,11 @@ def render_pdf_page(path: Path, index: int, *, dpi: int = DEFAULT_DPI) -> Image.
         raise _pdf_error(path, e) from e
     try:
         page = pdf[index]
-        bitmap = page.render(scale=dpi / 72)
+        crop = (0.0, 0.0, 0.0, 0.0)
+        if region is not None:
+            w, h = page.get_size()
+            crop = (w * (1 - region[0]), h * (1 - region[1]), 0.0, 0.0)
+        bitmap = page.render(scale=dpi / 72, crop=crop)
         image = bitmap.to_pil()
         page.close()
         return image

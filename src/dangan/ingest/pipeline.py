@@ -189,8 +189,8 @@ class Pipeline:
     def _read_pdf(self, path: Path) -> Reading:
         info = pages.read_pdf(path)
         images = _LazyPages(lambda i: pages.render_pdf_page(path, i), info.pages)
-        code = qr.find_code(images.first(QR_PAGES))
         missing = [i for i, t in enumerate(info.texts) if len(t) < 2]
+        code = qr.find_code(self._qr_candidates(path, images, missing))
         texts = list(info.texts)
         reading = Reading(None, None, code)
         ocr_texts = self._ocr_pages(images, missing, reading) if missing else {}
@@ -204,6 +204,20 @@ class Pipeline:
         else:
             reading.text_source = "none"
         return reading
+
+    @staticmethod
+    def _qr_candidates(path: Path, images: _LazyPages, missing: list[int]) -> Iterator[Any]:
+        """Images to search for the QR code, first pages first.
+
+        A page without text is rendered whole (OCR needs it anyway); a page
+        with a text layer (a digital PDF, or a scanner's searchable PDF) only
+        in its top-right corner, where dangan prints the code.
+        """
+        for i in range(min(QR_PAGES, images.count)):
+            if i in missing:
+                yield images[i]
+            else:
+                yield pages.render_pdf_page(path, i, region=qr.TOP_RIGHT)
 
     def _read_image(self, path: Path) -> Reading:
         frames = list(pages.image_frames(path))
