@@ -27,7 +27,10 @@ Only python-docx and pyyaml are needed; the script never imports dangan.
 from __future__ import annotations
 
 import argparse
+import datetime
+import io
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -561,11 +564,31 @@ def add_loop_table(doc, label: str, loop_tag: str, cols: list[tuple[str, str]], 
 def make(form_dir: Path) -> Path:
     form = yaml.safe_load((form_dir / "form.yaml").read_text(encoding="utf-8"))
     doc = build(form)
+    # Fixed metadata so regenerating an unchanged form gives identical bytes.
+    props = doc.core_properties
+    props.author = props.last_modified_by = "dangan"
+    props.title = form["title"]
+    props.created = props.modified = datetime.datetime(2026, 1, 1)
+    props.revision = 1
     out = form_dir / "template.docx"
     tmp = out.with_name(".template.docx.tmp")
-    doc.save(str(tmp))
+    buf = io.BytesIO()
+    doc.save(buf)
+    tmp.write_bytes(stable_zip(buf.getvalue()))
     tmp.replace(out)
     return out
+
+
+def stable_zip(data: bytes) -> bytes:
+    """The same .docx with fixed zip timestamps (reproducible bytes)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
