@@ -245,3 +245,18 @@ def test_cli_has_no_delete_command() -> None:
 
     words = {w for p in walk(main) for w in p}
     assert not words & {"delete", "remove", "rm", "purge", "del", "destroy"}
+
+
+def test_cli_catalogue_pdf_is_a4_landscape_with_the_columns(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pypdfium2 as pdfium
+
+    cli("archive", "add", str(write(tmp_path, "a.txt", "x")), "-c", "TS", "--date", "2026-11-26", "--title", "题名甲")
+    out = tmp_path / "list.pdf"
+    res = cli("archive", "catalogue", "--year", "2026", "--category", "TS", "--format", "pdf", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    pdf = pdfium.PdfDocument(out)
+    width, height = pdf[0].get_size()
+    assert width > height and round(width / 72 * 25.4) == 297
+    text = pdf[0].get_textpage().get_text_range().replace(" ", "")  # the title is letter-spaced
+    for part in ("归档文件目录", "序号", "档号", "责任者", "Z001-2026-D10-TS-0001", "20261126", "题名甲"):
+        assert part in text
