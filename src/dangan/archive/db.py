@@ -114,7 +114,12 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply pending migrations; returns the schema version."""
+    """Apply pending migrations; returns the schema version.
+
+    A current catalogue is not locked at all (readers never wait for a writer).
+    """
+    if conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):
+        return len(MIGRATIONS)
     with transaction(conn):
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
