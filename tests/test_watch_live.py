@@ -27,9 +27,10 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def test_file_written_slowly_is_filed_once_and_complete(ws: Workspace, tmp_path: Path) -> None:
+@pytest.mark.parametrize("polling", [False, True], ids=["events", "polling"])
+def test_file_written_slowly_is_filed_once_and_complete(ws: Workspace, tmp_path: Path, polling: bool) -> None:
     inbox = tmp_path / "inbox"
-    ws = configure(ws, inbox, settings={"stability_seconds": 1.0})
+    ws = configure(ws, inbox, settings={"stability_seconds": 1.0}, extra=f"polling = {str(polling).lower()}")
     stop = threading.Event()
     outcomes = []
 

@@ -152,3 +152,36 @@ def test_200_files_at_once(ws: Workspace, tmp_path: Path) -> None:
     assert len(recs) == 200
     assert len({r.original.sha256 for r in recs}) == 200  # 0 duplicated
     assert list(inbox.iterdir()) == []  # 0 left, 0 lost
+
+
+def test_once_waits_the_window_for_a_fresh_file(ws: Workspace, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    ws = configure(ws, inbox, settings={"stability_seconds": 0.3})
+    _txt(inbox, "fresh.txt", "空置房巡查 刚扫描")  # mtime now: not yet settled
+    [outcome] = run_once(ws)
+    assert outcome.status == "filed"
+    assert len(records(ws)) == 1
+
+
+def test_file_changing_while_processed_is_not_filed(ws: Workspace, tmp_path: Path, monkeypatch) -> None:
+    from dangan.ingest import pipeline
+
+    inbox = tmp_path / "inbox"
+    ws = configure(ws, inbox, settings={"stability_seconds": 0.2})
+    src = _txt(inbox, "growing.txt", "第一部分")
+    backdate(src)
+    real_copy = pipeline.copy_hashing
+    writes = iter(["第二部分"])
+
+    def copy_then_append(s: Path, target: Path) -> str:
+        sha = real_copy(s, target)
+        for more in writes:  # the scanner appends once, right after our copy
+            with open(s, "a", encoding="utf-8") as fh:
+                fh.write(more)
+        return sha
+
+    monkeypatch.setattr(pipeline, "copy_hashing", copy_then_append)
+    outcomes = run_once(ws)
+    assert [o.status for o in outcomes] == ["changed", "filed"]  # not filed half-done; taken once stable
+    [rec] = records(ws)
+    assert rec.original.sha256 == hashlib.sha256("第一部分第二部分".encode()).hexdigest()
