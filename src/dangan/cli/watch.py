@@ -35,6 +35,9 @@ def watch_command(ctx: click.Context, once: bool, retry_quarantine: bool) -> Non
     if not entries and not retry_quarantine:
         warn("dangan.toml 中没有 [[watch]] 监视目录，没有可处理的文件")
         return
+    for entry in entries:
+        if not entry.folder.is_dir():
+            warn(f"监视目录 {entry.folder} 不存在（网络共享未挂载？），暂时跳过")
     with open_archive(ws) as archive:
         watcher = Watcher(ws, Pipeline(ws, archive), entries=entries, on_outcome=_echo_outcome)
         if retry_quarantine:

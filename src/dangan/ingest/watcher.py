@@ -93,7 +93,7 @@ class Watcher:
         found: list[Path] = []
         for entry in self.entries:
             if not entry.folder.is_dir():
-                log.warning("watched folder %s does not exist", entry.folder)
+                log.debug("watched folder %s does not exist", entry.folder)
                 continue
             found.extend(p for p in _walk(entry.folder, recursive=entry.recursive) if self.entry_for(p) is entry)
         return sorted(found)
