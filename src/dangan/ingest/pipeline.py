@@ -24,7 +24,7 @@ from typing import Any
 
 from dangan.archive.model import FilingRequest, FilingResult, Source
 from dangan.config import Workspace
-from dangan.errors import ConfigError, DanganError, IngestError
+from dangan.errors import ArchiveError, ConfigError, DanganError, IngestError
 from dangan.fsutil import fsync_dir, unique_path
 from dangan.ingest import ocr as ocr_mod
 from dangan.ingest import pages, qr
@@ -252,13 +252,20 @@ class Pipeline:
         if reading.code is not None:
             record = self.archive.find_by_doc_number(reading.code.doc_number)
             if record is not None:
-                result = self.archive.attach_signed_copy(
-                    record.archival_code,
-                    staged.path,
-                    text=reading.text,
-                    text_source=text_source,
-                    original_name=path.name,
-                )
+                try:
+                    result = self.archive.attach_signed_copy(
+                        record.archival_code,
+                        staged.path,
+                        text=reading.text,
+                        text_source=text_source,
+                        original_name=path.name,
+                    )
+                except ArchiveError as e:  # e.g. the record was disposed: a clerk must decide
+                    raise IngestError(
+                        f"二维码指向的档案 {record.archival_code} 不能添加签字件：{e.message}",
+                        path=path,
+                        detail=str(e),
+                    ) from e
                 return result, f"二维码 {reading.code.doc_number}（签字件）"
             reading.warnings.append(f"二维码文号 {reading.code.doc_number} 在档案中找不到，按其他方式分类")
         category, how, review = self.classify(entry, reading.text or "")

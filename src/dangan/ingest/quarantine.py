@@ -73,9 +73,7 @@ def quarantine(
     inbox (to be retried) and at worst a stray reason file.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    target = unique_path(folder, src.name)
-    while reason_path(target).exists():
-        target = unique_path(folder, "_" + target.name)
+    target = unique_path(folder, src.name)  # a reason without its file (crash) is overwritten
     when = now or dt.datetime.now().astimezone()
     text = reason_text(origin=src, message=message, detail=detail, when=when)
     atomic_write_bytes(reason_path(target), text.encode("utf-8"))
