@@ -108,6 +108,8 @@ class Watcher:
             outcome = self.pipeline.process(path, entry)
         except DanganError as e:  # e.g. the archive refused: the file stays in the inbox
             outcome = Outcome(path, "error", message=str(e))
+        except OSError as e:  # e.g. a network share went away: retried at the next scan
+            outcome = Outcome(path, "error", message=f"文件系统错误：{e}")
         self.on_outcome(outcome)
         return outcome
 
