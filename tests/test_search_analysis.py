@@ -19,9 +19,12 @@ def test_domain_terms_are_single_words() -> None:
 def test_unknown_name_is_found_by_bigrams() -> None:
     toks = texts(bigram_tokens("业主欧阳喆投诉"))
     assert {"欧阳", "阳喆"} <= set(toks)
-    # the query keeps the name whole and requires the bigrams as a phrase (no OR-matching)
+    # the query keeps the name whole, requires all its bigrams (no OR-matching)
+    # and checks the whole name as a substring
     assert query_pieces("欧阳喆", exact=False) == ["欧阳喆"]
-    assert "欧阳 阳喆" in str(parse("欧阳喆").query)
+    parsed = parse("欧阳喆")
+    assert str(parsed.query) == "(content:欧阳 AND content:阳喆)"
+    assert parsed.exact == ["欧阳喆"]
 
 
 def test_room_numbers_and_document_numbers() -> None:

@@ -125,6 +125,23 @@ def cut_words(text: str) -> list[str]:
 # ---------------------------------------------------------------- token streams
 
 
+def bigram_terms(text: str) -> list[str]:
+    """The texts of :func:`bigram_tokens` without positions (the indexing hot path)."""
+    out: list[str] = []
+    extend = out.extend
+    for m in _RUN_OR_ASCII.finditer(text):
+        run = m.group(1)
+        if run is not None:
+            if len(run) > 1:
+                extend((run[0], run[-1]))
+                extend(map(str.__add__, run[:-1], run[1:]))
+            else:
+                out.append(run)
+        else:
+            extend(t.text for t in ascii_tokens(m.group(2)))
+    return out
+
+
 def bigram_tokens(text: str) -> list[Tok]:
     """Tokens for the ``content`` field: CJK bigrams + run-edge chars, ASCII tokens."""
     out: list[Tok] = []

@@ -20,6 +20,7 @@ import fcntl
 import os
 import random
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ from dangan.config import Workspace, resolve_inside
 from dangan.errors import SearchIndexError
 from dangan.fsutil import atomic_write_bytes
 from dangan.search import analysis
+from dangan.search.engine import Engine
 from dangan.search.schema import SCHEMA_VERSION, make_schema
 
 CURRENT = "CURRENT"
@@ -49,6 +51,8 @@ class SearchIndex:
         self.ws = ws
         self.root = ws.index_dir
         self.writer_timeout = writer_timeout
+        self._engine: tuple[Path, Engine] | None = None
+        self._engine_lock = threading.RLock()
         user_dict = ws.config.get("search.user_dict") or ""
         analysis.configure(resolve_inside(ws.root, user_dict) if user_dict else None)
 
@@ -163,6 +167,47 @@ class SearchIndex:
             yield s
         finally:
             s.close()
+
+    @contextlib.contextmanager
+    def engine(self) -> Iterator[Engine]:
+        """The search engine on the live index, kept open between searches.
+
+        Reopened when a rebuild switched generations or a writer committed
+        (``Searcher.up_to_date``).  Used under a lock: whoosh's file readers
+        are not thread-safe.
+        """
+        with self._engine_lock:
+            yield self._current_engine()
+
+    def _current_engine(self) -> Engine:
+        d = self.current_dir()
+        cached = self._engine
+        if cached is not None and cached[0] == d:
+            try:
+                if cached[1].searcher.up_to_date():
+                    return cached[1]
+            except (OSError, SearchIndexError):
+                pass
+        self.close()
+        for attempt in (1, 2):
+            try:
+                s = self.open().searcher()
+                break
+            except (OSError, SearchIndexError):
+                if attempt == 2:
+                    raise
+                time.sleep(0.2)
+                d = self.current_dir()
+        engine = Engine(s)
+        self._engine = (d, engine)  # type: ignore[assignment]
+        return engine
+
+    def close(self) -> None:
+        """Close the kept searcher (if any)."""
+        with self._engine_lock:
+            if self._engine is not None:
+                self._engine[1].searcher.close()
+                self._engine = None
 
     def open_or_rebuild(self, rebuild: Callable[[], Any]) -> FileIndex:
         """Open the index; if it is missing, old or corrupt, rebuild it first."""

@@ -4,9 +4,12 @@ Syntax: words are AND-ed; ``OR`` between two terms; ``NOT x`` or ``-x``;
 ``"…"`` for an exact phrase; ``field:value`` for the fields in
 :data:`~dangan.search.schema.FILTER_FIELDS` (and ``title:``).
 
-A Chinese word must occur as written: ``欧阳喆`` is a phrase of the bigrams
-欧阳 阳喆, never "欧阳 or 阳喆".  Unquoted runs are first cut into words by
-jieba, so ``装修违规`` means ``装修 违规`` (both, anywhere in the document).
+A Chinese word must occur as written: ``欧阳喆`` needs both bigrams 欧阳 and
+阳喆 (never "欧阳 or 阳喆"), and a word of three or more characters is then
+checked as a substring of the record's text (all matches when there are few,
+the results shown otherwise; see :data:`VERIFY_ALL`).  Unquoted runs are first
+cut into words by jieba, so ``装修违规`` means ``装修 违规`` (both, anywhere in
+the document).  Matching and ranking run in :mod:`dangan.search.engine`.
 """
 
 from __future__ import annotations
@@ -15,14 +18,13 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 from whoosh import query as Q
-from whoosh import sorting
 
 from dangan.errors import SearchIndexError
 from dangan.search import analysis
+from dangan.search.engine import Bonus, Engine, Plan, ScoredTerm
 from dangan.search.index import SearchIndex
 from dangan.search.schema import FILTER_FIELDS, STATUS_LABELS
 
@@ -33,6 +35,11 @@ _ITEM = re.compile(
 _OPERATORS = {"OR", "AND", "NOT", "或", "且", "非"}
 _STATUS_CODES = {v: k for k, v in STATUS_LABELS.items()}
 HIGHLIGHT = ("【", "】")
+#: Words of 3+ characters are checked as substrings of every match when a
+#: segment has at most this many matches; otherwise only the results shown.
+VERIFY_ALL = 500
+#: A word found in the title adds this many times its BM25 idf to the score.
+TITLE_BOOST = 1.5
 
 
 @dataclass
@@ -92,7 +99,8 @@ class Parsed:
 
     query: Q.Query
     understood: str
-    terms: list[str]
+    terms: list[str]  # positive pieces: highlighted, and they rank the matches
+    exact: list[str] = field(default_factory=list)  # required CJK pieces of 3+ characters
 
 
 # ---------------------------------------------------------------- text → whoosh query
@@ -104,7 +112,11 @@ def substring_query(fieldname: str, text: str) -> Q.Query:
         return Q.Or([Q.Term(fieldname, text), Q.Prefix(fieldname, text)])
     if len(text) == 2:
         return Q.Term(fieldname, text)
-    return Q.Phrase(fieldname, [text[i : i + 2] for i in range(len(text) - 1)])
+    return Q.And([Q.Term(fieldname, b) for b in dict.fromkeys(bigrams(text))])
+
+
+def bigrams(text: str) -> list[str]:
+    return [text[i : i + 2] for i in range(len(text) - 1)]
 
 
 def query_pieces(text: str, *, exact: bool) -> list[str]:
@@ -151,25 +163,25 @@ def _piece_query(piece: str) -> Q.Query:
 
 
 def text_query(text: str, *, exact: bool = False) -> tuple[Q.Query | None, list[str]]:
-    """Required pieces AND-ed, with jieba words and title matches as ranking boosts."""
+    """The pieces of ``text`` AND-ed (ranking is added by :func:`plan`)."""
     pieces = query_pieces(text, exact=exact)
     if not pieces:
         return None, []
     required = [_piece_query(p) for p in pieces]
-    boosts: list[Q.Query] = []
-    for p in pieces:
-        if analysis.is_cjk(p):
-            boosts.extend(Q.Term("words", w) for w in dict.fromkeys(analysis.segmenter().tk.cut_for_search(p)))
-            boosts.append(substring_query("title", p))
-        else:
-            boosts.append(Q.Term("words", p))
-            boosts.append(Q.Term("title", p))
-    if exact and len(pieces) > 1:
-        cjk = "".join(p for p in pieces if analysis.is_cjk(p))
-        if len(cjk) > 1:
-            boosts.append(substring_query("content", cjk))
-    req: Q.Query = required[0] if len(required) == 1 else Q.And(required)
-    return Q.AndMaybe(req, Q.Or(boosts)), pieces
+    return (required[0] if len(required) == 1 else Q.And(required)), pieces
+
+
+def plan(parsed: Parsed) -> Plan:
+    """Rank by BM25 of the positive pieces' terms, plus a bonus for pieces in the title."""
+    scored: dict[str, ScoredTerm] = {}
+    bonus: list[Bonus] = []
+    for p in dict.fromkeys(parsed.terms):
+        terms = (bigrams(p) or [p]) if analysis.is_cjk(p) else [p]
+        for t in terms:
+            scored.setdefault(t, ScoredTerm("content", t))
+        title = substring_query("title", p) if analysis.is_cjk(p) else Q.Term("title", p)
+        bonus.append(Bonus(title, tuple(terms), TITLE_BOOST))
+    return Plan(parsed.query, list(scored.values()), bonus)
 
 
 def field_query(name: str, value: str) -> Q.Query:
@@ -194,6 +206,7 @@ def parse(text: str) -> Parsed:
     """Parse the query syntax into a whoosh query (AND by default)."""
     groups: list[list[tuple[bool, Q.Query, str]]] = []  # AND of OR-groups of (negated, query, label)
     terms: list[str] = []
+    exact_of: dict[int, list[str]] = {}  # group → its CJK pieces of 3+ characters
     join_or = negate_next = False
     for m in _ITEM.finditer(text):
         raw = m.group(0)
@@ -202,16 +215,22 @@ def parse(text: str) -> Parsed:
             negate_next = raw in ("NOT", "非")
             continue
         negated = bool(m.group("neg")) or negate_next
-        item = _item_query(m, [] if negated else terms)
+        pieces: list[str] = []
+        item = _item_query(m, pieces)
         if item is None:
             continue
+        if not negated:
+            terms.extend(pieces)
         entry = (negated, item[0], item[1])
         if join_or and groups and not negated:
             groups[-1].append(entry)
+            exact_of[len(groups) - 1] = []  # an OR group: no single piece is required
         else:
             groups.append([entry])
+            exact_of[len(groups) - 1] = [] if negated else [p for p in pieces if len(p) > 2 and analysis.is_cjk(p)]
         join_or = negate_next = False
-    return _combine(groups, terms)
+    exact = [p for ps in exact_of.values() for p in ps]
+    return _combine(groups, terms, exact)
 
 
 def _item_query(m: re.Match[str], terms: list[str]) -> tuple[Q.Query, str] | None:
@@ -230,7 +249,7 @@ def _item_query(m: re.Match[str], terms: list[str]) -> tuple[Q.Query, str] | Non
     return q, (f'"{label}"' if phrase is not None and len(pieces) > 1 else label)
 
 
-def _combine(groups: list[list[tuple[bool, Q.Query, str]]], terms: list[str]) -> Parsed:
+def _combine(groups: list[list[tuple[bool, Q.Query, str]]], terms: list[str], exact: list[str]) -> Parsed:
     positives: list[Q.Query] = []
     negatives: list[Q.Query] = []
     labels: list[str] = []
@@ -245,11 +264,11 @@ def _combine(groups: list[list[tuple[bool, Q.Query, str]]], terms: list[str]) ->
             positives.append(Q.Or([g[1] for g in group]))
             labels.append("(" + " 或 ".join(g[2] for g in group) + ")")
     if not positives and not negatives:
-        return Parsed(Q.Every(), "（全部）", terms)
+        return Parsed(Q.Every(), "（全部）", terms, exact)
     base: Q.Query = Q.And(positives) if len(positives) > 1 else (positives[0] if positives else Q.Every())
     if negatives:
         base = Q.AndNot(base, Q.Or(negatives))
-    return Parsed(base, " 且 ".join(labels), terms)
+    return Parsed(base, " 且 ".join(labels), terms, exact)
 
 
 # ---------------------------------------------------------------- filters
@@ -332,18 +351,28 @@ def search(index: SearchIndex, text: str, filters: Filters | None = None, *, lim
     """Ranked results for ``text`` with facet counts per category and year."""
     parsed = parse(text)
     flt = filter_query(filters or Filters())
-    facets = {"category": sorting.FieldFacet("category"), "year": sorting.FieldFacet("year")}
+    limit = max(1, limit)
     try:
-        with index.searcher() as s:
-            res = s.search(parsed.query, limit=max(1, limit), filter=flt, groupedby=facets, maptype=sorting.Count)
-            hits = [_hit(r, r.score, parsed.terms) for r in islice(res, max(1, limit))]
-            total = len(res)
-            groups = {name: _counts(res.groups(name)) for name in facets}
+        with index.engine() as engine:
+            verify = _verifier(engine, parsed.exact) if parsed.exact else None
+            matches, total, facets = engine.evaluate(plan(parsed), flt, limit=limit, verify=verify, verify_all=VERIFY_ALL)
+            hits = [_hit(engine.searcher.stored_fields(m.docnum), m.score, parsed.terms) for m in matches]
     except SearchIndexError:
         raise
     except Exception as e:
         raise SearchIndexError(f"检索失败：{type(e).__name__}: {e}", path=index.root) from e
-    return SearchResults(text, parsed.understood, total, hits[:limit], groups)
+    return SearchResults(text, parsed.understood, total, hits, {k: _counts(v) for k, v in facets.items()})
+
+
+def _verifier(engine: Engine, pieces: list[str]):
+    """docnum → whether the record's indexed text holds every piece as written."""
+
+    def ok(docnum: int) -> bool:
+        stored = engine.searcher.stored_fields(docnum)
+        text = f"{stored.get('meta') or stored.get('title', '')}\n{stored.get('body') or ''}"
+        return all(p in text for p in pieces)
+
+    return ok
 
 
 def _counts(groups: dict[Any, Any]) -> dict[str, int]:

@@ -1,19 +1,22 @@
-"""Rebuild the index from the catalogue into a new generation, then switch to it."""
+"""Rebuild the index from the catalogue into a new generation, then switch to it.
+
+With ``processes`` > 1 whoosh's multi-process writer is used: each worker
+tokenises and writes its own segment (``multisegment=True``, no merge), so
+both the analysis and the posting writes run on every core.  The search side
+(:mod:`dangan.search.engine`) reads any number of segments.
+"""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 from dangan.archive.model import Record
 from dangan.errors import DanganError, SearchIndexError
-from dangan.search import analysis
 from dangan.search.index import SearchIndex
-from dangan.search.schema import document_for, index_text
+from dangan.search.schema import document_for
 
 Documents = Iterable[tuple[Record, str | None]]
 Progress = Callable[[int], None]  # called with the number of documents just indexed
@@ -28,8 +31,8 @@ class RebuildResult:
 
 
 def default_processes() -> int:
-    """Tokenising workers: one per core beyond the writer, at most 2, 0 on one core."""
-    return min(2, max(0, (os.cpu_count() or 1) - 1)) if (os.cpu_count() or 1) > 1 else 0
+    """Writer processes: one per core, at most 2 (1: write in this process)."""
+    return min(2, os.cpu_count() or 1)
 
 
 def rebuild(
@@ -45,14 +48,19 @@ def rebuild(
     ``documents`` may be a callable so it is read only once the rebuild lock
     is held (no filing can slip between the catalogue read and the switch).
     On any failure the new generation is discarded and the old one stays.
+    ``processes`` ≤ 1 writes in this process; ``limitmb`` is per writer.
     """
+    procs = default_processes() if processes is None else processes
     with index.rebuild_lock():
         gen, ix = index.new_generation()
         try:
             docs = documents() if callable(documents) else documents
-            writer = ix.writer(limitmb=limitmb)
+            if procs > 1:
+                writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True, batchsize=BATCH)
+            else:
+                writer = ix.writer(limitmb=limitmb)
             try:
-                count = _fill(writer, docs, progress, default_processes() if processes is None else processes)
+                count = _fill(writer, docs, progress)
             except BaseException:
                 writer.cancel()
                 raise
@@ -66,41 +74,15 @@ def rebuild(
     return RebuildResult(count, gen)
 
 
-def _fill(writer, docs: Documents, progress: Progress | None, processes: int) -> int:
-    count = 0
-    for batch, tokens in _tokenised(docs, processes):
-        for (record, text), toks in zip(batch, tokens, strict=True):
-            writer.add_document(**document_for(record, text, toks))
-        count += len(batch)
-        if progress is not None:
-            progress(len(batch))
+def _fill(writer, docs: Documents, progress: Progress | None) -> int:
+    count = pending = 0
+    for record, text in docs:
+        writer.add_document(**document_for(record, text))
+        count += 1
+        pending += 1
+        if progress is not None and pending >= BATCH:
+            progress(pending)
+            pending = 0
+    if progress is not None and pending:
+        progress(pending)
     return count
-
-
-def _texts(batch: list[tuple[Record, str | None]]) -> list[str]:
-    return [index_text(r, None if r.status == "disposed" else t) for r, t in batch]
-
-
-def _batches(docs: Documents) -> Iterator[list[tuple[Record, str | None]]]:
-    it = iter(docs)
-    while batch := list(islice(it, BATCH)):
-        yield batch
-
-
-def _tokenised(docs: Documents, processes: int) -> Iterator[tuple[list, list]]:
-    """(batch, tokens) pairs; with workers, the next batch is tokenised while this one is written."""
-    if processes <= 0:
-        for batch in _batches(docs):
-            yield batch, [analysis.analyse(t) for t in _texts(batch)]
-        return
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    user_dict = analysis._current_dict
-    with ctx.Pool(processes, initializer=analysis.configure, initargs=(user_dict,)) as pool:
-        pending = None
-        for batch in _batches(docs):
-            job = pool.map_async(analysis.analyse, _texts(batch), chunksize=32)
-            if pending is not None:
-                yield pending[0], pending[1].get()
-            pending = (batch, job)
-        if pending is not None:
-            yield pending[0], pending[1].get()

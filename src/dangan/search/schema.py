@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from whoosh.analysis import Analyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.system import pack_uint
 
 from dangan.archive.model import Record
-from dangan.search.analysis import BigramTokenizer, PreTokenized, WordTokenizer, analyse
+from dangan.search.analysis import BigramTokenizer, bigram_terms
 
 #: Bump when the schema or the analysis changes: every entry becomes stale.
-SCHEMA_VERSION = 1
+#: 2: no jieba ``words`` field, no positions (``content``/``title`` store
+#: frequencies only), ``meta`` stored for exact-substring checks.
+SCHEMA_VERSION = 2
 
 #: Fields a user can name in a query (``category:TS``) or filter on.
 FILTER_FIELDS: tuple[str, ...] = (
@@ -28,18 +33,36 @@ def bigram_analyzer() -> Analyzer:
     return BigramTokenizer()
 
 
-def word_analyzer() -> Analyzer:
-    return WordTokenizer()
+class BigramText(TEXT):
+    """A TEXT field of bigram frequencies, indexed without whoosh's Token objects.
+
+    Indexes exactly what :class:`~dangan.search.analysis.BigramTokenizer`
+    gives (the analyzer still serves queries and highlighting), counted with
+    a ``Counter``: the per-token Python work was most of the indexing time.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(analyzer=bigram_analyzer(), phrase=False, **kwargs)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:  # type: ignore[override]
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        fb = self.format.field_boost
+        for word, freq in Counter(bigram_terms(value)).items():
+            yield word.encode("utf-8"), freq, freq * fb, pack_uint(freq)
 
 
 def make_schema() -> Schema:
     """The schema of the search index (one document per archival code)."""
     return Schema(
         code=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=bigram_analyzer(), stored=True, phrase=True, field_boost=2.0),
-        content=TEXT(analyzer=bigram_analyzer(), phrase=True),
-        words=TEXT(analyzer=word_analyzer(), phrase=False),
+        # Bigram postings without positions: a word is matched as the AND of its
+        # bigrams, and checked as a substring of ``meta``/``body`` (query.py).
+        title=BigramText(stored=True),
+        content=BigramText(),
         body=STORED(),
+        meta=STORED(),
         category=ID(stored=True, sortable=True),
         year=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),
@@ -91,30 +114,26 @@ def searchable_metadata(record: Record) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def document_for(record: Record, text: str | None, tokens: Any = None) -> dict[str, Any]:
+def document_for(record: Record, text: str | None) -> dict[str, Any]:
     """The whoosh document for ``record``.
 
     ``text`` is None for a disposed record: only its metadata is indexed, and
-    its content is neither indexed nor stored.  ``tokens`` is the output of
-    :func:`~dangan.search.analysis.analyse` on :func:`index_text`, when it was
-    computed in another process.
+    its content is neither indexed nor stored.
     """
     if record.status == "disposed":
         text = None
-    full = index_text(record, text)
-    content, words = tokens if tokens is not None else analyse(full)
     doc: dict[str, Any] = _metadata(record)
     doc.update(
         title=record.title,
-        content=PreTokenized(content),
-        words=list(words),  # a list of strings is indexed as is
+        content=index_text(record, text),
         body=text or "",
+        meta=searchable_metadata(record),
         fingerprint=fingerprint(record, text),
     )
     return doc
 
 
 def index_text(record: Record, text: str | None) -> str:
-    """The text analysed for the ``content`` and ``words`` fields."""
+    """The text analysed for the ``content`` field (metadata, then the text)."""
     meta = searchable_metadata(record)
     return f"{meta}\n{text}" if text else meta
