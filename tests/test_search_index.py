@@ -160,3 +160,55 @@ def test_cli_search_json_and_no_results(cli, ws: Workspace, filed) -> None:
     out = cli("search", "不存在的词语")
     assert out.exit_code == 0
     assert "没有找到" in out.output and "检索式被理解为" in out.output
+
+
+def test_a_word_is_matched_as_written_not_as_scattered_bigrams(ws: Workspace) -> None:
+    # 欧阳 and 阳喆 both occur, but not 欧阳喆: the substring check rejects it
+    docs = [
+        (make_record(1, "回访记录"), "欧阳先生来电，另有张阳喆反映噪音。"),
+        (make_record(2, "投诉记录"), "业主欧阳喆投诉电梯噪音。"),
+    ]
+    rebuild(SearchIndex(ws), docs, processes=1)
+    assert codes(ws, "欧阳喆") == [docs[1][0].archival_code]
+    assert search(SearchIndex(ws), "欧阳喆").total == 1
+
+
+def test_many_matches_path_gives_same_results(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dangan.search import engine, query
+
+    docs = [(make_record(i, f"通知{i}"), f"第{i}号楼噪音投诉" * (1 + i % 3)) for i in range(1, 40)]
+    docs.append((make_record(40, "欧阳先生"), "欧阳先生与张阳喆噪音投诉"))
+    rebuild(SearchIndex(ws), docs, processes=2)
+    full = search(SearchIndex(ws), "噪音投诉", limit=5)
+    monkeypatch.setattr(engine, "RANK_ALL", 1)
+    monkeypatch.setattr(query, "VERIFY_ALL", 0)
+    fast = search(SearchIndex(ws), "噪音投诉", limit=5)
+    assert [h.archival_code for h in fast.hits] == [h.archival_code for h in full.hits]
+    assert fast.total == full.total == 40
+    assert search(SearchIndex(ws), "欧阳喆 噪音投诉").hits == []
+
+
+def test_kept_open_index_sees_later_writes(ws: Workspace, filed, docs) -> None:
+    index = SearchIndex(ws)
+    assert search(index, "停车场").total == 0
+    filed.index_record(make_record(9, "停车场管理"), "地下停车场照明维修。")
+    assert [h.archival_code for h in search(index, "停车场").hits] == [make_record(9, "x").archival_code]
+    rebuild(SearchIndex(ws), docs, processes=1)  # a new generation replaces the kept one
+    assert search(index, "停车场").total == 0
+
+
+def test_index_of_an_older_schema_is_reported_and_rebuilt(cli, ws: Workspace, filed, docs) -> None:
+    index = SearchIndex(ws)
+    d = index.current_dir()
+    assert d is not None
+    (d / "VERSION").write_text("1", encoding="utf-8")
+    assert index.outdated()
+    with pytest.raises(SearchIndexError, match="过时"):
+        search(SearchIndex(ws), "欧阳喆")
+    assert not check(SearchIndex(ws), docs).ok
+    filed.on_archive_event(ArchiveEvent.METADATA, *docs[0])  # the next write rebuilds it
+    assert not SearchIndex(ws).outdated() and check(SearchIndex(ws), docs).ok
+    (SearchIndex(ws).current_dir() / "VERSION").write_text("1", encoding="utf-8")
+    out = cli("search", "欧阳喆", "--json")  # so does a search from the CLI (of the empty catalogue)
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["total"] == 0 and not SearchIndex(ws).outdated()

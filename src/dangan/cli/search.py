@@ -41,7 +41,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _ensure_index(ws: Workspace, index: SearchIndex) -> None:
-    if not index.exists():
+    if not index.exists() or index.outdated():
         rebuild(index, lambda: catalogue_documents(ws))
 
 
@@ -125,7 +125,7 @@ def index_group() -> None:
 
 
 @index_group.command("rebuild")
-@click.option("--processes", type=click.IntRange(0, 8), default=None, help="分词子进程数（默认按 CPU 核数）")
+@click.option("--processes", type=click.IntRange(0, 8), default=None, help="写索引的进程数（默认按 CPU 核数，最多 2；0 或 1 为单进程）")
 @click.pass_context
 def rebuild_command(ctx: click.Context, processes: int | None) -> None:
     """按档案目录重建全文索引（先建新索引再切换，失败时旧索引保留）。"""

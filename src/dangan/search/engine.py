@@ -112,7 +112,8 @@ class Engine:
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         reader = searcher.reader()
-        self.leaves = list(reader.leaf_readers())
+        # an index with no segment yet has an EmptyReader, which has no leaves
+        self.leaves = list(reader.leaf_readers()) if reader.doc_count_all() else []
         self.doc_count = max(1, searcher.doc_count_all())
         avg = {name: searcher.avg_field_length(name, 1.0) for name in ("content", "title")}
         self.segments = [SegmentData(leaf, avg) for leaf, _ in self.leaves]

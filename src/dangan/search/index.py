@@ -74,6 +74,11 @@ class SearchIndex:
         d = self.current_dir()
         return d is not None and whoosh_index.exists_in(str(d))
 
+    def outdated(self) -> bool:
+        """True if the live generation was built with an older schema (rebuild it)."""
+        d = self.current_dir()
+        return d is not None and d.is_dir() and _version(d) != SCHEMA_VERSION
+
     def open(self) -> FileIndex:
         """Open the live generation; SearchIndexError if missing, old or corrupt."""
         d = self.current_dir()
@@ -135,9 +140,10 @@ class SearchIndex:
 
         Retries with backoff while another process holds the write lock, for up
         to ``writer_timeout`` seconds, then raises SearchIndexError.  ``ensure``
-        is called (under no lock) when there is no usable index, to rebuild it.
+        is called (under no lock) when there is no index, or one of an older
+        schema, to rebuild it.
         """
-        if ensure is not None and not self.exists():
+        if ensure is not None and (not self.exists() or self.outdated()):
             ensure()
         with self._flock(fcntl.LOCK_SH, self.writer_timeout):
             ix = self.open()
