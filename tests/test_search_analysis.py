@@ -36,3 +36,9 @@ def test_room_numbers_and_document_numbers() -> None:
 def test_query_without_spaces_means_the_same_words() -> None:
     assert cut_words("装修违规") == ["装修", "违规"]
     assert query_pieces("装修违规", exact=False) == query_pieces("装修 违规", exact=False)
+
+
+def test_characters_next_to_digits_are_single_terms() -> None:
+    # 栋 and 室 next to digits are run edges, always indexed alone: no prefix expansion
+    assert str(parse("5栋2404室").query) == "(content:5 AND content:栋 AND content:2404 AND content:室)"
+    assert "栋*" in str(parse("栋").query)  # alone it may sit inside a run

@@ -35,6 +35,8 @@ _ITEM = re.compile(
 _OPERATORS = {"OR", "AND", "NOT", "或", "且", "非"}
 _STATUS_CODES = {v: k for k, v in STATUS_LABELS.items()}
 HIGHLIGHT = ("【", "】")
+_C = analysis._CJK
+_ANCHORED = re.compile(f"(?<=[A-Za-z0-9])([{_C}])(?![{_C}])|(?<![{_C}])([{_C}])(?=[A-Za-z0-9])")
 #: Words of 3+ characters are checked as substrings of every match when a
 #: segment has at most this many matches; otherwise only the results shown.
 VERIFY_ALL = 500
@@ -156,10 +158,23 @@ def _merge_singles(words: list[str]) -> list[str]:
     return out
 
 
-def _piece_query(piece: str) -> Q.Query:
+def _piece_query(piece: str, anchored: set[str]) -> Q.Query:
+    if piece in anchored:
+        return Q.Term("content", piece)
     if analysis.is_cjk(piece):
         return substring_query("content", piece)
     return Q.Term("content", piece)
+
+
+def anchored_singles(text: str) -> set[str]:
+    """Single Chinese characters written next to a letter or digit (栋 and 室 in 3栋1201室).
+
+    Next to a non-Chinese character a character starts or ends its run, and
+    the edges of every run are indexed as single-character terms: so such a
+    piece needs one term, not the union of every bigram it starts (which
+    made room-number queries the slowest).
+    """
+    return {m.group(1) or m.group(2) for m in _ANCHORED.finditer(text)}
 
 
 def text_query(text: str, *, exact: bool = False) -> tuple[Q.Query | None, list[str]]:
@@ -167,7 +182,8 @@ def text_query(text: str, *, exact: bool = False) -> tuple[Q.Query | None, list[
     pieces = query_pieces(text, exact=exact)
     if not pieces:
         return None, []
-    required = [_piece_query(p) for p in pieces]
+    anchored = anchored_singles(text)
+    required = [_piece_query(p, anchored) for p in pieces]
     return (required[0] if len(required) == 1 else Q.And(required)), pieces
 
 
