@@ -102,9 +102,17 @@ def builtin_dir() -> Path:
 def template_dirs(ws: Workspace | None) -> list[Path]:
     """Template search path: the workspace's folder first, then the built-ins."""
     dirs = [builtin_dir()]
-    if ws is not None and ws.templates_dir.is_dir():
+    if ws is not None and ws.templates_dir.is_dir() and not _same_dir(ws.templates_dir, dirs[0]):
         dirs.insert(0, ws.templates_dir)
     return dirs
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    """True when two paths are the same folder (the repository root used as a workspace)."""
+    try:
+        return a.resolve() == b.resolve() or a.samefile(b)
+    except OSError:
+        return False
 
 
 class _Problem(Exception):
@@ -294,7 +302,7 @@ def _form_folders(ws: Workspace | None) -> dict[str, tuple[Path, bool]]:
     found: dict[str, tuple[Path, bool]] = {}
     dirs = template_dirs(ws)
     for base in reversed(dirs):
-        local = ws is not None and base == ws.templates_dir
+        local = ws is not None and len(dirs) > 1 and base == dirs[0]
         if not base.is_dir():
             continue
         for folder in sorted(base.iterdir()):

@@ -1,5 +1,8 @@
 """PDF rendering with WeasyPrint (Noto Serif CJK SC, page counters, repeated headers).
 
+The body font is a GB2312 subset of Noto Serif CJK SC (fonts.py) with the full
+font as fallback: the subset is what makes writing a PDF fast.
+
 The font configuration and the shared stylesheet are built once per process
 and reused for every document: that is most of the speed.
 """
@@ -13,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from dangan.forms.fonts import fast_fonts, font_face_css
 
 STYLE = "_base/style.css"
 
@@ -43,8 +48,13 @@ def pdf_engine(dirs: tuple[Path, ...]) -> PdfEngine:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     font_config = FontConfiguration()
+    sheets = []
+    faces = font_face_css(fast_fonts(dirs[-1]))
+    if faces:
+        sheets.append(CSS(string=faces, font_config=font_config))
     css_path = next((d / STYLE for d in dirs if (d / STYLE).is_file()), None)
-    sheets = [CSS(filename=str(css_path), font_config=font_config)] if css_path else []
+    if css_path:
+        sheets.append(CSS(filename=str(css_path), font_config=font_config))
     return PdfEngine(font_config=font_config, stylesheets=sheets)
 
 
