@@ -297,6 +297,8 @@ def _render_all(ws: Workspace, form: FormDef, jobs: list[Job], *, formats: tuple
     else:
         import multiprocessing
 
+        if "pdf" in formats:  # built once here and inherited: workers exit without cleaning up their own
+            pdf_engine(tuple(template_dirs(ws)))
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
         results = pool.map(_render_chunk, chunks)
     try:

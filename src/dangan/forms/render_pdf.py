@@ -9,8 +9,11 @@ and reused for every document: that is most of the speed.
 
 from __future__ import annotations
 
+import atexit
 import io
 import logging
+import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +43,24 @@ class PdfEngine:
         return self.render(html, base_url=base_url).write_pdf()
 
 
+_FONT_CONFIGS: list[Any] = []
+
+
+@atexit.register
+def _remove_font_folders() -> None:
+    """WeasyPrint copies @font-face files into a temporary folder and removes it in
+    ``__del__``, which fails noisily at interpreter shutdown; remove them first."""
+    for config in _FONT_CONFIGS:
+        folder = getattr(config, "_folder", None)
+        if folder and os.getpid() == _FONT_CONFIGS_PID.get(id(config)):
+            shutil.rmtree(folder, ignore_errors=True)
+        config._folder = None
+    _FONT_CONFIGS.clear()
+
+
+_FONT_CONFIGS_PID: dict[int, int] = {}
+
+
 @lru_cache(maxsize=8)
 def pdf_engine(dirs: tuple[Path, ...]) -> PdfEngine:
     from weasyprint import CSS
@@ -48,6 +69,8 @@ def pdf_engine(dirs: tuple[Path, ...]) -> PdfEngine:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     font_config = FontConfiguration()
+    _FONT_CONFIGS.append(font_config)
+    _FONT_CONFIGS_PID[id(font_config)] = os.getpid()
     sheets = []
     faces = font_face_css(fast_fonts(dirs[-1]))
     if faces:
