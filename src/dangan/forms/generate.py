@@ -24,7 +24,7 @@ from dangan.forms.document import GeneratedDocument
 from dangan.forms.fields import mask_values
 from dangan.forms.glyphs import find_missing, labels_of
 from dangan.forms.inputs import read_data, read_sheet
-from dangan.forms.qr import qr_png, qr_svg_uri
+from dangan.forms.qr import html_uri, make_qr, png_bytes
 from dangan.forms.render_docx import render_docx
 from dangan.forms.render_html import render_html
 from dangan.forms.render_pdf import merge_documents, merge_pdfs, pdf_engine
@@ -120,12 +120,13 @@ def _render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str
     title = doc_title(form, job.values)
     rendered: dict[str, bytes] = {}
     laid_out = None
+    code = make_qr(job.doc_number, form.id)
     if "pdf" in formats:
-        html = render_html(dirs, form.id, {**ctx, "qr": qr_svg_uri(job.doc_number, form.id)})
+        html = render_html(dirs, form.id, {**ctx, "qr": html_uri(code)})
         laid_out = pdf_engine(dirs).render(html, base_url=form.folder)
         rendered["pdf"] = laid_out.write_pdf()
     if "docx" in formats:
-        rendered["docx"] = render_docx(form.docx_path, form.id, ctx, qr_png=qr_png(job.doc_number, form.id))
+        rendered["docx"] = render_docx(form.docx_path, form.id, ctx, qr_png=png_bytes(code, scale=10))
     files: dict[str, Path] = {}
     for fmt, data in rendered.items():
         files[fmt] = output_path(out_dir, job.doc_number, title, fmt)
