@@ -63,6 +63,18 @@ def test_local_folder_overrides_builtin(ws: Workspace) -> None:
     assert form.title == "物业缴费通知单" and form.local
 
 
+def test_workspace_whose_templates_are_the_builtin_ones_has_no_local_forms(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repository root is itself a workspace (paths.templates = "templates")."""
+    from dangan.forms import catalog
+
+    _local_copy(ws)
+    monkeypatch.setattr(catalog, "builtin_dir", lambda: ws.templates_dir.parent / "." / ws.templates_dir.name)
+    assert catalog.template_dirs(ws) == [catalog.builtin_dir()]
+    assert [f.id for f in list_forms(ws)] == ["payment-notice"]
+    assert not any(f.local for f in list_forms(ws))
+
+
 @pytest.mark.parametrize(
     ("old", "new", "key"),
     [

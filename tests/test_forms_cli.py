@@ -222,8 +222,37 @@ def test_empty_xlsx(cli, tmp_path: Path) -> None:
 def test_unknown_column_is_named(cli, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "b.csv", [r + ["x"] for r in good_rows(1)], head=[*HEAD, "楼层"])
     r = cli("generate", "payment-notice", "--batch", str(path), "--out", str(tmp_path / "out"))
-    assert r.exit_code != 0 and "「楼层」" in r.output and "第 2 行" in r.output
+    assert r.exit_code != 0 and "「楼层」" in r.output and "第 1 行（表头）" in r.output
+    assert "第 2 行" not in r.output
     assert files_in(tmp_path / "out") == []
+
+
+def test_every_bad_field_of_every_bad_row_in_one_error(cli, tmp_path: Path) -> None:
+    rows = good_rows(3)
+    rows[0][1] = ""  # sheet row 2: 业主 missing
+    rows[0][6] = "abc"  # sheet row 2: 金额 not a number
+    rows[5][6] = "-5"  # sheet row 7: 金额 negative
+    out = tmp_path / "out"
+    r = cli("generate", "payment-notice", "--batch", str(write_csv(tmp_path / "b.csv", rows)), "--out", str(out))
+    assert r.exit_code == 1, r.output
+    assert "payment-notice" in r.output and "b.csv" in r.output and "共 3 处错误" in r.output
+    for where in ("第 2 行 字段「业主」", "第 2 行 字段「金额」", "第 7 行 字段「金额」"):
+        assert where in r.output
+    assert files_in(out) == []
+
+
+def test_many_bad_rows_are_capped_in_the_message(ws: Workspace, tmp_path: Path) -> None:
+    from dangan.errors import InputError
+    from dangan.forms import generate
+    from dangan.forms.fields import MAX_LISTED
+
+    rows = good_rows(80)
+    for r in rows:
+        r[6] = "x"
+    with pytest.raises(InputError) as e:
+        generate(ws, "payment-notice", batch=write_csv(tmp_path / "b.csv", rows), out_dir=tmp_path / "out")
+    assert e.value.row == 2 and e.value.field == "金额"
+    assert len(e.value.problems) == 160 and f"另有 {160 - MAX_LISTED} 处未列出" in str(e.value)
 
 
 def test_file_name_cannot_escape_out(cli, tmp_path: Path) -> None:

@@ -228,6 +228,33 @@ class Where:
     path: str | None = None
 
 
+MAX_LISTED = 100  # problems spelled out in one error; the rest are counted
+
+
+class InputProblems(InputError):
+    """Several bad fields (of one row, or of every row of a batch), reported at once
+    so the clerk fixes the file in one go.  ``row`` and ``field`` are the first
+    problem's; ``problems`` holds them all."""
+
+    def __init__(self, problems: list[InputError], *, form: str | None, path: str | None) -> None:
+        shown = [f"  {_where_in_file(p)}：{p.message}" for p in problems[:MAX_LISTED]]
+        if len(problems) > MAX_LISTED:
+            shown.append(f"  ……另有 {len(problems) - MAX_LISTED} 处未列出")
+        super().__init__(f"共 {len(problems)} 处错误，请全部改正后再生成：\n" + "\n".join(shown),
+                         form=form, path=path, row=problems[0].row, field=problems[0].field)
+        self.problems = problems
+
+    def where(self) -> str:
+        return f"文件 {self.path}" if self.path else ""
+
+
+def _where_in_file(e: InputError) -> str:
+    parts = [f"第 {e.row} 行"] if e.row is not None else []
+    if e.field:
+        parts.append(f"字段「{e.field}」")
+    return " ".join(parts) or "数据"
+
+
 def coerce_value(f: FieldDef, raw: Any, where: Where, *, label: str | None = None) -> Any:
     """One scalar value: blank → None (or an error if required)."""
     name = label or f.label
@@ -263,6 +290,7 @@ def coerce_rows(
         )
     known = {c.id for c in f.columns} | {c.label for c in f.columns}
     rows = []
+    problems: list[InputError] = []
     for i, item in enumerate(raw):
         unknown = [k for k in item if k not in known]
         if first_row is not None:
@@ -270,16 +298,21 @@ def coerce_rows(
         else:
             row_where, prefix = where, f"{f.label} 第 {i + 1} 行 "
         if unknown:
-            raise InputError(
+            problems.append(InputError(
                 f"没有这一列：{'、'.join(map(str, unknown))}",
                 form=where.form, row=row_where.row, field=f"{prefix}{unknown[0]}".strip(), path=where.path,
-            )
-        rows.append(
-            {
-                c.id: coerce_value(c, item.get(c.id, item.get(c.label)), row_where, label=f"{prefix}{c.label}")
-                for c in f.columns
-            }
-        )
+            ))
+        out: dict[str, Any] = {}
+        for c in f.columns:
+            try:
+                out[c.id] = coerce_value(c, item.get(c.id, item.get(c.label)), row_where, label=f"{prefix}{c.label}")
+            except InputError as e:
+                problems.append(e)
+        rows.append(out)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InputProblems(problems, form=where.form, path=where.path)
     return rows
 
 

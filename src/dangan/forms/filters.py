@@ -74,13 +74,14 @@ def _finalize(value: Any) -> Any:
     return "" if value is None else value
 
 
-def make_env(loader: BaseLoader | None = None, *, strict: bool = False) -> SandboxedEnvironment:
+def make_env(loader: BaseLoader | None = None, *, strict: bool = False,
+             env_class: type[SandboxedEnvironment] = SandboxedEnvironment) -> SandboxedEnvironment:
     """A sandboxed, autoescaping environment with dangan's filters.
 
     ``None`` renders as an empty string.  ``strict`` makes undefined names an
     error (used by ``templates check``).
     """
-    env = SandboxedEnvironment(
+    env = env_class(
         loader=loader,
         autoescape=True,
         finalize=_finalize,

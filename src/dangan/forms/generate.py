@@ -8,6 +8,7 @@ to a temporary name and renamed.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -27,8 +28,8 @@ from dangan.forms.inputs import read_data, read_sheet
 from dangan.forms.qr import html_uri, make_qr, png_bytes
 from dangan.forms.render_docx import render_docx
 from dangan.forms.render_html import render_html
-from dangan.forms.render_pdf import merge_documents, merge_pdfs, pdf_engine
-from dangan.forms.validate import derive_values, validate_data
+from dangan.forms.render_pdf import merge_documents, merge_pdfs, pdf_engine, split_pdf
+from dangan.forms.validate import combine, derive_values, validate_data
 from dangan.fsutil import TMP_PREFIX, atomic_write_bytes, safe_filename
 
 FORMATS = ("pdf", "docx")
@@ -110,8 +111,12 @@ def render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str]
 
 
 def _render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str], out_dir: Path,
-                strict: bool, today: dt.date | None = None) -> tuple[GeneratedDocument, Any]:
-    """As render_job, also returning the laid-out WeasyPrint document (for merging)."""
+                strict: bool, today: dt.date | None = None, write_pdf: bool = True
+                ) -> tuple[GeneratedDocument, Any]:
+    """As render_job, also returning the laid-out WeasyPrint document (for merging).
+
+    With ``write_pdf=False`` the PDF is only laid out: the caller writes it
+    (a batch writes a chunk's pages at once and splits them, see _write_chunk_pdfs)."""
     assert job.doc_number is not None
     today = today or dt.date.today()
     warnings = _check_glyphs(form, job.values, strict=strict, row=job.row)
@@ -124,7 +129,8 @@ def _render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str
     if "pdf" in formats:
         html = render_html(dirs, form.id, {**ctx, "qr": html_uri(code)})
         laid_out = pdf_engine(dirs).render(html, base_url=form.folder)
-        rendered["pdf"] = laid_out.write_pdf()
+        if write_pdf:
+            rendered["pdf"] = laid_out.write_pdf()
     if "docx" in formats:
         rendered["docx"] = render_docx(form.docx_path, form.id, ctx, qr_png=png_bytes(code, scale=10))
     files: dict[str, Path] = {}
@@ -214,13 +220,14 @@ def group_notice_rows(form: FormDef, rows: list[tuple[int, dict[str, Any]]]
 def _notice_jobs(ws: Workspace, form: FormDef, batch: Path, *, keep_going: bool
                  ) -> tuple[list[Job], list[InputError]]:
     jobs, failures = [], []
-    for n, raw, first in group_notice_rows(form, read_sheet(batch, form=form.id)):
+    columns = _scalar_ids(form) | set(_table_keys(form))
+    for n, raw, first in group_notice_rows(form, read_sheet(batch, form=form.id, columns=columns)):
         try:
             jobs.append(prepare(ws, form, raw, row=n, path=str(batch), table_first_row=first))
         except InputError as e:
-            if not keep_going:
-                raise
             failures.append(e)
+    if failures and not keep_going:  # every bad field of every bad row, in one error
+        raise combine(failures, form=form.id, path=str(batch))
     return jobs, failures
 
 
@@ -228,7 +235,7 @@ def _register_job(ws: Workspace, form: FormDef, batch: Path, base: Mapping[str, 
     table = form.table_field
     if table is None:
         raise FormError("这个表单没有表格，不能用 --batch；请用 --data", form=form.id)
-    rows = read_sheet(batch, form=form.id)
+    rows = read_sheet(batch, form=form.id, columns=set(_table_keys(form)))
     raw = {k: v for k, v in base.items() if k not in (table.id, table.label)}
     raw[table.id] = [r for _, r in rows]
     return prepare(ws, form, raw, path=str(batch), table_first_row=rows[0][0])
@@ -266,16 +273,39 @@ class _Chunk:
 
 
 def _render_chunk(chunk: _Chunk) -> list[GeneratedDocument]:
-    """Render a chunk; with ``merge_part``, also write its pages as one PDF (one font subset)."""
+    """Render a chunk of documents.
+
+    Each document is laid out alone (its own 第 X 页 共 Y 页); the chunk's pages
+    are then written as one PDF (one font subset, one pass of WeasyPrint's PDF
+    writer) and split with pypdf into each document's file.  With
+    ``merge_part``, the chunk's PDF is kept as one part of the merged PDF."""
+    pdf = "pdf" in chunk.formats
     docs, laid_out = [], []
     for job in chunk.jobs:
         doc, wp = _render_job(chunk.ws, chunk.form, job, formats=chunk.formats, out_dir=chunk.out_dir,
-                              strict=chunk.strict, today=chunk.today)
+                              strict=chunk.strict, today=chunk.today, write_pdf=False)
         docs.append(doc)
         laid_out.append(wp)
-    if chunk.merge_part is not None:
-        atomic_write_bytes(chunk.merge_part, merge_documents(laid_out))
+    if pdf:
+        paths = [output_path(chunk.out_dir, d.doc_number, d.title, "pdf") for d in docs]
+        _write_chunk_pdfs(laid_out, paths, chunk.merge_part)
+        for doc, path in zip(docs, paths, strict=True):
+            doc.files = {"pdf": path, **doc.files}
     return docs
+
+
+def _write_chunk_pdfs(laid_out: Sequence[Any], paths: Sequence[Path], merge_part: Path | None) -> None:
+    whole = merge_documents(laid_out)
+    if merge_part is not None:
+        atomic_write_bytes(merge_part, whole)
+    for path, data in zip(paths, split_pdf(whole, laid_out), strict=True):
+        atomic_write_bytes(path, data)
+
+
+def _worker_init() -> None:
+    """Move everything inherited from the parent out of the garbage collector's sight:
+    collections no longer walk it (and no longer touch its pages, which stay shared)."""
+    gc.freeze()
 
 
 def _chunks(jobs: list[Job], workers: int) -> list[list[Job]]:
@@ -300,7 +330,8 @@ def _render_all(ws: Workspace, form: FormDef, jobs: list[Job], *, formats: tuple
 
         if "pdf" in formats:  # built once here and inherited: workers exit without cleaning up their own
             pdf_engine(tuple(template_dirs(ws)))
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_worker_init)
         results = pool.map(_render_chunk, chunks)
     try:
         for part in results:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,22 @@ def read_data(path: Path, *, form: str | None = None) -> dict[str, Any]:
     return data
 
 
-def read_sheet(path: Path, *, form: str | None = None) -> list[SheetRow]:
-    """Rows of a CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX file."""
+class HeaderError(InputError):
+    """A problem of the header row; the location reads 第 N 行（表头）."""
+
+    def where(self) -> str:
+        text = super().where()
+        if self.row is None:
+            return text
+        return text.replace(f"第 {self.row} 行", f"第 {self.row} 行（表头）", 1)
+
+
+def read_sheet(path: Path, *, form: str | None = None, columns: Collection[str] | None = None
+               ) -> list[SheetRow]:
+    """Rows of a CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX file.
+
+    With ``columns`` (the ids and labels the form accepts), a header naming
+    anything else is an error of the header row."""
     if not path.is_file():
         raise InputError("找不到批量数据文件", form=form, path=path)
     suffix = path.suffix.lower()
@@ -51,7 +65,7 @@ def read_sheet(path: Path, *, form: str | None = None) -> list[SheetRow]:
         rows = list(_csv_rows(path, form))
     else:
         raise InputError("批量数据只支持 .csv 或 .xlsx 文件", form=form, path=path)
-    return _with_headers(rows, path, form)
+    return _with_headers(rows, path, form, columns)
 
 
 def _decode(raw: bytes, path: Path, form: str | None) -> str:
@@ -93,7 +107,8 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _with_headers(rows: list[list[Any]], path: Path, form: str | None) -> list[SheetRow]:
+def _with_headers(rows: list[list[Any]], path: Path, form: str | None,
+                  columns: Collection[str] | None = None) -> list[SheetRow]:
     numbered = [(i, r) for i, r in enumerate(rows, start=1)]
     first = next(((i, r) for i, r in numbered if not all(_blank(v) for v in r)), None)
     if first is None:
@@ -104,10 +119,14 @@ def _with_headers(rows: list[list[Any]], path: Path, form: str | None) -> list[S
         headers.pop()
     if "" in headers:
         col = headers.index("") + 1
-        raise InputError(f"第 {col} 列没有表头", form=form, path=path, row=head_row)
+        raise HeaderError(f"第 {col} 列没有表头", form=form, path=path, row=head_row)
     dup = sorted({h for h in headers if headers.count(h) > 1})
     if dup:
-        raise InputError(f"表头重复：{'、'.join(dup)}", form=form, path=path, row=head_row, field=dup[0])
+        raise HeaderError(f"表头重复：{'、'.join(dup)}", form=form, path=path, row=head_row, field=dup[0])
+    unknown = [h for h in headers if columns is not None and h not in columns]
+    if unknown:
+        names = "、".join(f"「{h}」" for h in unknown)
+        raise HeaderError(f"表单没有这个字段（列）：{names}", form=form, path=path, row=head_row, field=unknown[0])
     out: list[SheetRow] = []
     for i, r in numbered[head_row:]:
         if all(_blank(v) for v in r):

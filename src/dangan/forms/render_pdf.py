@@ -14,7 +14,7 @@ import io
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -97,3 +97,28 @@ def merge_documents(documents: Sequence[Any]) -> bytes:
     """Concatenate rendered WeasyPrint documents (one font subset for all)."""
     pages = [page for doc in documents for page in doc.pages]
     return documents[0].copy(pages).write_pdf()
+
+
+def split_pdf(whole: bytes, documents: Sequence[Any]) -> Iterator[bytes]:
+    """Cut ``whole`` (the pages of ``documents``, in order) back into one PDF per document.
+
+    pypdf copies only what each document's pages use; the font subset is the
+    chunk's, so a file is a little bigger than one written alone.  Each file
+    gets its own document's title."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(whole))
+    info = {k: v for k, v in (reader.metadata or {}).items() if isinstance(v, str)}
+    start = 0
+    for doc in documents:
+        writer = PdfWriter()
+        for page in reader.pages[start:start + len(doc.pages)]:
+            writer.add_page(page)
+        start += len(doc.pages)
+        title = getattr(doc.metadata, "title", None)
+        writer.add_metadata({**info, **({"/Title": title} if title else {})})
+        buf = io.BytesIO()
+        writer.write(buf)
+        yield buf.getvalue()
+    if start != len(reader.pages):
+        raise ValueError(f"PDF has {len(reader.pages)} pages, documents have {start}")
