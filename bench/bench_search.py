@@ -159,7 +159,8 @@ def build(name: str, n: int, *, fresh: bool) -> dict:
         except SearchIndexError:
             pass  # none yet, or an older schema: build it
     t0 = time.perf_counter()
-    p = mp.get_context("fork").Process(target=_rebuild_child, args=(name, n))
+    # spawn: the child starts clean (no jieba dictionary or documents inherited from this process)
+    p = mp.get_context("spawn").Process(target=_rebuild_child, args=(name, n))
     p.start()
     peak_pss = peak_rss_sum = 0
     while p.is_alive():

@@ -41,7 +41,9 @@ from whoosh.util.numeric import byte_to_length
 K1 = 1.2
 B = 0.75
 #: Score every match when there are at most this many (per segment).
-RANK_ALL = 4000
+RANK_ALL = 2000
+#: Terms in more than this share of the documents are not scored (see Engine._useful).
+COMMON = 0.5
 #: Columns counted for facets.
 FACETS = ("category", "year")
 
@@ -135,11 +137,14 @@ class Engine:
         all of a segment's matches when there are at most ``verify_all``, and
         otherwise from the ranked results only.
         """
+        scored = self._useful(plan.scored)
+        bonus = [b for b in plan.bonus if any(t.text in b.terms for t in scored if t.fieldname == "content")]
+        plan = Plan(plan.query, scored, bonus)
         top: list[tuple[float, str, int]] = []
         total = 0
         facets: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
         for (leaf, offset), seg in zip(self.leaves, self.segments, strict=True):
-            postings = _Postings(leaf)
+            postings = _Postings(leaf, ((t.fieldname, t.text) for t in scored))
             docs = _docs(plan.query, postings, seg)
             if flt is not None and docs:
                 docs &= _docs(flt, postings, seg)
@@ -173,6 +178,17 @@ class Engine:
 
     # ------------------------------------------------------------ ranking
 
+    def _useful(self, scored: list[ScoredTerm]) -> list[ScoredTerm]:
+        """The scored terms worth reading: those in at most :data:`COMMON` of the documents.
+
+        A term in most documents adds almost nothing to BM25 (idf ≈ 0.1 at
+        90 %) but costs a full posting list; it is kept only if every term
+        is that common.
+        """
+        limit = COMMON * self.doc_count
+        rare = [t for t in scored if self.searcher.doc_frequency(t.fieldname, t.text) <= limit]
+        return rare or scored
+
     def idf(self, fieldname: str, text: str) -> float:
         df = self.searcher.doc_frequency(fieldname, text)
         return math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5)) if df else 0.0
@@ -189,10 +205,9 @@ class Engine:
         """The best ``limit`` (score, docnum) pairs of this segment's ``docs``."""
         weighted = []
         for t in plan.scored:
-            ids, weights = postings.get(t.fieldname, t.text)
-            if ids:
-                idf = self.idf(t.fieldname, t.text) * t.boost
-                weighted.append((idf, dict(zip(ids, weights, strict=True)), seg.norms(t.fieldname)))
+            idf = self.idf(t.fieldname, t.text) * t.boost
+            if idf > 0:
+                weighted.append((idf, postings.weights(t.fieldname, t.text), seg.norms(t.fieldname)))
         bonus = [
             (_docs(b.query, postings, seg) & docs, b.boost * sum(self.idf("content", t) for t in b.terms))
             for b in plan.bonus
@@ -222,13 +237,28 @@ class Engine:
 
 
 def _promising(docs: set[int], weighted: list, bonus: list, limit: int, codes: list[str]) -> set[int]:
-    """Matches that can outrank the rest: a scored term twice or more, or a bonus."""
+    """At most about :data:`RANK_ALL` matches that can outrank the rest.
+
+    Per scored term, the matches with its highest frequencies (the threshold
+    is raised until they fit the term's share); a bonus set (title matches)
+    when it fits too, else its members among those.  Topped up in
+    archival-code order if fewer than ``limit``.
+    """
+    share = max(limit, RANK_ALL // max(1, len(weighted) + len(bonus)))
     out: set[int] = set()
+    for _, tf, norms in weighted:
+        counts = Counter(tf.values())
+        threshold, kept = math.inf, 0
+        for w in sorted(counts, reverse=True):
+            if kept and (w <= 1 or kept + counts[w] > share):
+                break
+            threshold, kept = w, kept + counts[w]  # the top frequency is always taken
+        chosen = [d for d, w in tf.items() if w >= threshold and d in docs]
+        if len(chosen) > share:  # shortest first, as BM25 ranks equal frequencies
+            chosen = heapq.nsmallest(share, chosen, key=lambda d, n=norms: (n[d], codes[d]))
+        out.update(chosen)
     for members, _ in bonus:
-        out |= members
-    for _, tf, _ in weighted:
-        out.update(d for d, w in tf.items() if w > 1)
-    out &= docs
+        out |= members if len(members) <= share else members & out
     if len(out) < limit:
         out.update(heapq.nsmallest(limit, docs - out, key=codes.__getitem__))
     return out
@@ -238,44 +268,64 @@ def _promising(docs: set[int], weighted: list, bonus: list, limit: int, codes: l
 
 
 class _Postings:
-    """Posting lists of one segment, read once per search: term → (ids, weights)."""
+    """Posting lists of one segment, read once per search.
 
-    def __init__(self, leaf: Any) -> None:
+    ``ids`` reads only the document numbers (matching); ``weights`` also the
+    term frequencies (ranking), for the few terms that are scored.
+    """
+
+    def __init__(self, leaf: Any, scored: Iterable[tuple[str, str]] = ()) -> None:
         self.leaf = leaf
-        self._cache: dict[tuple[str, Any], tuple[tuple[int, ...], Any]] = {}
-
-    def get(self, fieldname: str, text: str | bytes) -> tuple[tuple[int, ...], Any]:
-        key = (fieldname, text)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = self._cache[key] = _read(self.leaf, fieldname, text)
-        return hit
+        self.scored = set(scored)  # read with their weights the first time
+        self._ids: dict[tuple[str, Any], set[int]] = {}
+        self._tf: dict[tuple[str, Any], dict[int, float]] = {}
 
     def ids(self, fieldname: str, text: str | bytes) -> set[int]:
-        return set(self.get(fieldname, text)[0])
+        key = (fieldname, text)
+        hit = self._ids.get(key)
+        if hit is None:
+            if key in self.scored:
+                hit = self._ids[key] = set(self.weights(fieldname, text))
+            else:
+                hit = self._ids[key] = set(_read(self.leaf, fieldname, text, weights=False)[0])
+        return hit
+
+    def weights(self, fieldname: str, text: str | bytes) -> dict[int, float]:
+        """docnum → term frequency."""
+        key = (fieldname, text)
+        hit = self._tf.get(key)
+        if hit is None:
+            ids, weights = _read(self.leaf, fieldname, text, weights=True)
+            hit = self._tf[key] = dict(zip(ids, weights, strict=True))
+        return hit
 
 
-def _read(leaf: Any, fieldname: str, text: str | bytes) -> tuple[tuple[int, ...], list[float]]:
+def _read(leaf: Any, fieldname: str, text: str | bytes, *, weights: bool) -> tuple[list[int], list[float]]:
     try:
         m = leaf.postings(fieldname, text)
     except TermNotFound:
-        return (), []
+        return [], []
     ids: list[int] = []
-    weights: list[float] = []
+    ws: list[float] = []
     if isinstance(m, W3LeafMatcher) and not m._byteids:
         while m.is_active():
             if m._data is None:
                 m._read_data()
             ids.extend(accumulate(m._data[0]))
-            m._read_weights()
-            weights.extend(m._weights)
+            if weights:
+                w = m._data[1]  # None: all 1.0; a float: all that; else an array
+                if w is None or isinstance(w, float):
+                    ws.extend([1.0 if w is None else w] * m._blocklength)
+                else:
+                    ws.extend(w)
             m._next_block()
     else:
         while m.is_active():
             ids.append(m.id())
-            weights.append(m.weight())
+            if weights:
+                ws.append(m.weight())
             m.next()
-    return tuple(ids), weights
+    return ids, ws
 
 
 def _docs(q: Q.Query, postings: _Postings, seg: SegmentData) -> set[int]:
