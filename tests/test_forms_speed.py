@@ -54,7 +54,8 @@ def _csv(path: Path, n: int) -> Path:
     lines = [",".join(HEAD)]
     for i in range(1, n + 1):
         for item, amount in (("物业管理费", "320.00"), ("水费", "35.50")):
-            lines.append(f"{i}栋{100 + i}室,业主{i},13900001111,2026年11月,2026-11-01,{item},{amount}")
+            owner = "王赟𠮷" if i == 3 else f"业主{i}"  # a page that needs the full font's fallback glyphs
+            lines.append(f"{i}栋{100 + i}室,{owner},13900001111,2026年11月,2026-11-01,{item},{amount}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -69,6 +70,7 @@ def test_batch_pdfs_are_split_per_notice_and_merged(ws: Workspace, tmp_path: Pat
         assert doc.doc_number in (reader.metadata.title or "")
         text = squash(pdf_text(doc.files["pdf"]))
         assert f"{i}栋{100 + i}室" in text and doc.doc_number in text and "第1页共1页" in text
+        assert ("王赟𠮷" if i == 3 else f"业主{i}") in text
         others = [f"{j}栋{100 + j}室" for j in range(1, 8) if j != i]
         assert not any(o in text for o in others)
     assert len(PdfReader(str(result.merged)).pages) == 7

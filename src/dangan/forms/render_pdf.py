@@ -13,6 +13,7 @@ import atexit
 import io
 import logging
 import os
+import re
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -99,6 +100,39 @@ def merge_documents(documents: Sequence[Any]) -> bytes:
     return documents[0].copy(pages).write_pdf()
 
 
+_DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+_TF = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+[-+\d.]+\s+Tf\b")
+
+
+def _own_resources(page: Any) -> None:
+    """WeasyPrint gives every page of a document one shared resource dictionary,
+    so a page split off would carry every image of its chunk (each notice's QR)
+    and every font any notice needed.  Keep what this page draws: its images,
+    and (when it draws no form XObject, which could use fonts of its own) its fonts."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    resources = page.get("/Resources")
+    contents = page.get_contents()
+    if resources is None or contents is None:
+        return
+    resources = resources.get_object()
+    data = contents.get_data()
+    copy = DictionaryObject(resources)
+    xobjects = resources.get("/XObject")
+    only_images = True
+    if xobjects:
+        used = set(_DO.findall(data))
+        own = {k: v for k, v in xobjects.get_object().items() if k[1:].encode() in used}
+        only_images = all(v.get_object().get("/Subtype") == "/Image" for v in own.values())
+        copy[NameObject("/XObject")] = DictionaryObject(own)
+    fonts = resources.get("/Font")
+    if fonts and only_images:
+        used = set(_TF.findall(data))
+        copy[NameObject("/Font")] = DictionaryObject(
+            {k: v for k, v in fonts.get_object().items() if k[1:].encode() in used})
+    page[NameObject("/Resources")] = copy
+
+
 def split_pdf(whole: bytes, documents: Sequence[Any]) -> Iterator[bytes]:
     """Cut ``whole`` (the pages of ``documents``, in order) back into one PDF per document.
 
@@ -113,6 +147,7 @@ def split_pdf(whole: bytes, documents: Sequence[Any]) -> Iterator[bytes]:
     for doc in documents:
         writer = PdfWriter()
         for page in reader.pages[start:start + len(doc.pages)]:
+            _own_resources(page)
             writer.add_page(page)
         start += len(doc.pages)
         title = getattr(doc.metadata, "title", None)
