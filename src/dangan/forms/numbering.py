@@ -7,7 +7,9 @@ at the same time never get the same number.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from contextlib import closing
 from pathlib import Path
 
@@ -39,24 +41,51 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+MAX_OPEN = 4
+_OPEN: dict[tuple[int, int, str], tuple[tuple[int, int], sqlite3.Connection]] = {}
+
+
+def _shared(path: Path) -> sqlite3.Connection:
+    """A connection kept open for this process (closing the last connection to a WAL
+    database checkpoints it, which cost more than the allocation itself).  A new one
+    after a fork, in another thread, or when the file was replaced or removed."""
+    key = (os.getpid(), threading.get_ident(), str(path))
+    try:
+        st = path.stat()
+        ident = (st.st_dev, st.st_ino)
+    except OSError:
+        ident = (0, 0)
+    held = _OPEN.get(key)
+    if held is not None and held[0] == ident:
+        return held[1]
+    if held is not None:
+        held[1].close()
+    conn = _connect(path)
+    st = path.stat()
+    _OPEN[key] = ((st.st_dev, st.st_ino), conn)
+    while len(_OPEN) > MAX_OPEN:  # many workspaces in one process (tests): close the oldest
+        _OPEN.pop(next(iter(_OPEN)))[1].close()
+    return conn
+
+
 def allocate(ws: Workspace, prefix: str, year: int, form_id: str, *, count: int = 1) -> list[str]:
     """``count`` new consecutive numbers for (prefix, year), recorded as issued."""
-    with closing(_connect(ws.state_dir / DB_NAME)) as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT last FROM sequence WHERE prefix=? AND year=?", (prefix, year)).fetchone()
-            start = (row[0] if row else 0) + 1
-            numbers = [format_number(prefix, year, n) for n in range(start, start + count)]
-            conn.execute(
-                "INSERT INTO sequence(prefix, year, last) VALUES (?, ?, ?) "
-                "ON CONFLICT(prefix, year) DO UPDATE SET last=excluded.last",
-                (prefix, year, start + count - 1),
-            )
-            conn.executemany("INSERT INTO issued(doc_number, form_id) VALUES (?, ?)", [(n, form_id) for n in numbers])
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    conn = _shared(ws.state_dir / DB_NAME)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT last FROM sequence WHERE prefix=? AND year=?", (prefix, year)).fetchone()
+        start = (row[0] if row else 0) + 1
+        numbers = [format_number(prefix, year, n) for n in range(start, start + count)]
+        conn.execute(
+            "INSERT INTO sequence(prefix, year, last) VALUES (?, ?, ?) "
+            "ON CONFLICT(prefix, year) DO UPDATE SET last=excluded.last",
+            (prefix, year, start + count - 1),
+        )
+        conn.executemany("INSERT INTO issued(doc_number, form_id) VALUES (?, ?)", [(n, form_id) for n in numbers])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return numbers
 
 
