@@ -212,3 +212,25 @@ def test_index_of_an_older_schema_is_reported_and_rebuilt(cli, ws: Workspace, fi
     out = cli("search", "欧阳喆", "--json")  # so does a search from the CLI (of the empty catalogue)
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["total"] == 0 and not SearchIndex(ws).outdated()
+
+
+def test_schema_1_index_is_rebuilt_by_the_next_write(ws: Workspace, filed, docs) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh.fields import TEXT
+
+    from dangan.search.analysis import WordTokenizer
+    from dangan.search.schema import make_schema
+
+    index = SearchIndex(ws)
+    old = make_schema()
+    old.add("words", TEXT(analyzer=WordTokenizer()))  # schema 1 had a jieba field
+    gen = ws.index_dir / "g-1-1"
+    gen.mkdir()
+    (gen / "VERSION").write_text("1", encoding="utf-8")
+    whoosh_index.create_in(str(gen), old)
+    index.publish(gen)
+    assert index.exists() and index.outdated()
+    with pytest.raises(SearchIndexError, match="过时"):
+        search(index, "欧阳喆")
+    filed.on_archive_event(ArchiveEvent.METADATA, *docs[0])
+    assert codes(ws, "欧阳喆") == [docs[1][0].archival_code]

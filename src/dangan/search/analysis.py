@@ -1,19 +1,17 @@
-"""Chinese-aware text analysis: CJK bigrams for matching, jieba words for ranking.
+"""Chinese-aware text analysis: CJK bigrams for matching, jieba for cutting queries.
 
-Two token streams are made from one text:
-
-* **bigram tokens** (field ``content``): every pair of adjacent CJK characters,
-  at the position of its first character, plus the first and last character
-  of each CJK run as single-character tokens, plus ASCII/digit tokens
-  (``3-1201`` gives ``3-1201``, ``3`` and ``1201``).  Positions are character
-  offsets, so a phrase of bigrams is an exact substring match: a name jieba
-  has never seen (欧阳喆) is still found, and only where it occurs.
-* **word tokens** (field ``words``): jieba ``cut_for_search`` with the
-  property-management dictionary, used to rank documents that contain the
-  query's words as words higher.
-
-The same functions analyse queries (:mod:`dangan.search.query`), so
-``装修违规`` and ``装修 违规`` are understood alike.
+* **bigram tokens** (fields ``content`` and ``title``): every pair of adjacent
+  CJK characters, plus the first and last character of each CJK run as
+  single-character tokens, plus ASCII/digit tokens (``3-1201`` gives
+  ``3-1201``, ``3`` and ``1201``).  A name jieba has never seen (欧阳喆) is
+  still found through its bigrams.  The index stores their frequencies only
+  (no positions): :mod:`dangan.search.query` requires all of a word's
+  bigrams and checks the word as a substring of the record's text.
+* **jieba** with the property-management dictionary cuts a query's runs
+  into words (``装修违规`` → 装修 违规).  It is no longer run at indexing
+  time: the ``words`` field it filled (schema 1) cost most of the indexing
+  time and did not change the evaluation set's recall or MRR (both 1.0
+  without it).  :func:`word_tokens` remains for analysing text by hand.
 """
 
 from __future__ import annotations
@@ -182,31 +180,11 @@ def word_tokens(text: str) -> list[str]:
     return words
 
 
-def analyse(text: str) -> tuple[list[tuple[str, int]], list[str]]:
-    """Both streams, as plain picklable data (for tokenising in worker processes)."""
-    return [(t.text, t.pos) for t in bigram_tokens(text)], word_tokens(text)
-
-
 # ---------------------------------------------------------------- whoosh glue
 
 
-class PreTokenized(str):
-    """A field value that was analysed already (e.g. in a worker process).
-
-    A ``str`` so that whoosh hands it to the analyzer, which then only replays
-    ``tokens`` (pairs of text and position).
-    """
-
-    tokens: list[tuple[str, int]]
-
-    def __new__(cls, tokens: Iterable[tuple[str, int]]) -> PreTokenized:
-        obj = super().__new__(cls, "")
-        obj.tokens = list(tokens)
-        return obj
-
-
 class _StreamTokenizer(Tokenizer):
-    """Base: turn our token lists into whoosh Tokens; accepts text or ``[PreTokenized]``."""
+    """Base: turn our token lists into whoosh Tokens (queries, highlighting, lists of strings)."""
 
     def _pairs(self, value: str) -> Iterable[tuple[str, int]]:
         raise NotImplementedError
@@ -224,10 +202,7 @@ class _StreamTokenizer(Tokenizer):
         mode: str = "",
         **kwargs: object,
     ) -> Iterator[Token]:
-        if isinstance(value, PreTokenized):
-            pairs: Iterable = value.tokens
-        else:
-            pairs = self._pairs(value if isinstance(value, str) else " ".join(value))
+        pairs = self._pairs(value if isinstance(value, str) else " ".join(value))
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for item in pairs:
             text, pos = (item, 0) if isinstance(item, str) else item
@@ -248,5 +223,8 @@ class BigramTokenizer(_StreamTokenizer):
 
 
 class WordTokenizer(_StreamTokenizer):
+    """jieba words.  Not used by the current schema; kept so that an index of
+    schema 1 (which pickled it) still opens and is reported as outdated."""
+
     def _pairs(self, value: str) -> Iterable[str]:  # type: ignore[override]
         return word_tokens(value)
