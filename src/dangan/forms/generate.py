@@ -303,9 +303,13 @@ def _write_chunk_pdfs(laid_out: Sequence[Any], paths: Sequence[Path], merge_part
 
 
 def _worker_init() -> None:
-    """Move everything inherited from the parent out of the garbage collector's sight:
-    collections no longer walk it (and no longer touch its pages, which stay shared)."""
+    """Move everything inherited from the parent out of the garbage collector's sight
+    (collections no longer walk it, nor touch its pages, which stay shared), and
+    collect less often: a chunk's laid-out documents are many small objects that live
+    until the chunk is written.  Measured on a chunk of 50 notices: time in the
+    collector 10 % by default, 3.5 % so."""
     gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 def _chunks(jobs: list[Job], workers: int) -> list[list[Job]]:
