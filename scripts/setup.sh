@@ -31,3 +31,8 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   .venv/bin/python -m pip install -q -e ".[ocr,dev]"
   touch "$stamp"
 fi
+
+# The GB2312 subset of Noto Serif CJK SC that PDFs use first (src/dangan/forms/fonts.py):
+# built once into ~/.cache/dangan/fonts (about a second); otherwise it is built on first use.
+.venv/bin/python -c "from dangan.forms.catalog import builtin_dir; from dangan.forms.fonts import fast_fonts; \
+fonts = fast_fonts(builtin_dir()); print('快速字体：' + ('、'.join(f.path.name for f in fonts) or '未生成（仍可使用完整字体）'))"

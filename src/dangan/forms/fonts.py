@@ -209,6 +209,9 @@ def prepare_font(style: str, chars: str, folder: Path) -> Path | None:
             if data is None:
                 return None
             _atomic_write(path, rename(data, style))
+            for stale in folder.glob(f"{FAMILY.replace(' ', '')}-{style}-*.otf"):
+                if stale != path:  # an older character set or font version (WeasyPrint copies the
+                    stale.unlink(missing_ok=True)  # file it loads, so running processes are unaffected)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return path
