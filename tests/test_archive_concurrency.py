@@ -97,7 +97,8 @@ def test_sigkill_during_filing_never_leaves_half_states(ws: Workspace, tmp_path:
     killed_mid_run = 0
     reports: list = []
     for run in range(20):
-        src = make_docs(tmp_path / f"run{run}", f"r{run}", 25)
+        # far more than can be filed before the kill, so every run is cut off mid-filing
+        src = make_docs(tmp_path / f"run{run}", f"r{run}", 200)
         if run:  # some bytes filed (or half-filed) before come back: they must not duplicate
             for old in sorted((tmp_path / f"run{run - 1}").iterdir())[:5]:
                 (src / f"again-{old.name}").write_bytes(old.read_bytes())
