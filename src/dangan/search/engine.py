@@ -87,8 +87,9 @@ class SegmentData:
     def __init__(self, leaf: Any, avg_lengths: dict[str, float]) -> None:
         self.doc_count_all = leaf.doc_count_all()
         self.live = None if not leaf.has_deletions() else set(leaf.all_doc_ids())
-        self.facets = {name: list(leaf.column_reader(name)) for name in FACETS}
-        self.codes = list(leaf.column_reader("code"))  # ties are broken by archival code
+        # raw UTF-8 column values: no per-document str conversion when the index is opened
+        self.facets = {name: list(leaf.column_reader(name, translate=False)) for name in FACETS}
+        self.codes = list(leaf.column_reader("code", translate=False))  # ties are broken by archival code
         self._leaf = leaf
         self._avg = avg_lengths
         self._norms: dict[str, list[float]] = {}
@@ -140,9 +141,9 @@ class Engine:
         scored = self._useful(plan.scored)
         bonus = [b for b in plan.bonus if any(t.text in b.terms for t in scored if t.fieldname == "content")]
         plan = Plan(plan.query, scored, bonus)
-        top: list[tuple[float, str, int]] = []
+        top: list[tuple[float, bytes, int]] = []
         total = 0
-        facets: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+        facets: dict[str, Counter[bytes]] = {name: Counter() for name in FACETS}
         for (leaf, offset), seg in zip(self.leaves, self.segments, strict=True):
             postings = _Postings(leaf, ((t.fieldname, t.text) for t in scored))
             docs = _docs(plan.query, postings, seg)
@@ -164,7 +165,7 @@ class Engine:
                 top.append((-score, seg.codes[docnum], offset + docnum))
         best = heapq.nsmallest(limit, top)
         matches = [Match(docnum, -neg) for neg, _, docnum in best]
-        return matches, total, {name: dict(c) for name, c in facets.items()}
+        return matches, total, {name: {k.decode("utf-8"): v for k, v in c.items()} for name, c in facets.items()}
 
     def docs(self, q: Q.Query) -> list[int]:
         """Global document numbers matching ``q`` (unranked)."""
@@ -236,7 +237,7 @@ class Engine:
         return out
 
 
-def _promising(docs: set[int], weighted: list, bonus: list, limit: int, codes: list[str]) -> set[int]:
+def _promising(docs: set[int], weighted: list, bonus: list, limit: int, codes: list[bytes]) -> set[int]:
     """At most about :data:`RANK_ALL` matches that can outrank the rest.
 
     Per scored term, the matches with its highest frequencies (the threshold
