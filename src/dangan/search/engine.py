@@ -13,9 +13,15 @@ posting lists instead:
   ``TermRange`` the union of their terms;
 * the category and year columns and the BM25 length norms are read once per
   segment and kept with the searcher, so facet counts are one ``Counter``;
-* BM25 is computed only for the documents that can be in the top results:
-  all matches when there are few, otherwise the matches that contain a
-  scored term more than once or the query in their title.
+* BM25 (plus a bonus for query words in the title) is computed only for
+  the documents that can be in the top results: all matches when there are
+  at most :data:`RANK_ALL` per segment, otherwise about that many chosen by
+  highest term frequency and title match (:func:`_promising`); terms in
+  over half of the documents are not scored when rarer ones exist.
+
+Measured (bench/bench_search.py, 2 loaded cores, 71 queries × 5): at 10,000
+documents p50 6 ms / p95 12 ms, at 100,000 p50 23 ms / p95 77 ms on a kept
+open index (the collector path took p50 230 ms / p95 762 ms at 10,000).
 
 Everything works per segment (local document numbers) and is merged at the
 end, so a multi-segment index (a two-process rebuild) needs no merge.
