@@ -7,7 +7,9 @@
 - batch: ``generate(..., batch=xlsx, formats=("pdf",), merge=True)`` in a fresh
   process (2 workers); peak memory of parent + workers together, sampled from
   /proc every 0.1 s: the sum of RSS (counts pages shared after fork once per
-  process, so it over-states) and the sum of PSS (shares them out).
+  process, so it over-states) and the sum of PSS (shares them out).  CPU time
+  of parent + workers is reported too: divided by 2 it is what the job would
+  take alone on the 2 cores, when another process is using them.
 - soffice: the route most users would take: the same notices as DOCX (docxtpl,
   through the same batch pipeline), then ``soffice --headless --convert-to pdf``
   for ``--soffice-n`` of them in one call (own profile, built by a one-file
@@ -24,6 +26,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -78,10 +81,16 @@ def batch_child(ws_root: str, xlsx: str, out: str, fmt: str) -> None:
     from dangan.forms import generate
 
     ws = open_workspace(ws_root)
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = me.ru_utime + me.ru_stime
     t = time.perf_counter()
     result = generate(ws, "payment-notice", batch=Path(xlsx), formats=(fmt,), out_dir=Path(out), merge=fmt == "pdf")
     elapsed = time.perf_counter() - t
-    info: dict[str, Any] = {"documents": len(result.documents), "seconds": round(elapsed, 1)}
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime - cpu0
+    info: dict[str, Any] = {"documents": len(result.documents), "seconds": round(elapsed, 1),
+                            "cpu_seconds": round(cpu, 1),
+                            "seconds_if_alone_on_2_cores": round(cpu / min(2, os.cpu_count() or 1), 1)}
     if result.merged is not None:
         info["merged_mb"] = round(result.merged.stat().st_size / 1e6, 1)
         info["merged_pages"] = _pages(result.merged)

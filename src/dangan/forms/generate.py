@@ -280,18 +280,35 @@ def _render_chunk(chunk: _Chunk) -> list[GeneratedDocument]:
     writer) and split with pypdf into each document's file.  With
     ``merge_part``, the chunk's PDF is kept as one part of the merged PDF."""
     pdf = "pdf" in chunk.formats
+    threshold = gc.get_threshold()
+    if chunk.formats == ("pdf",):
+        # A chunk's laid-out documents are many small objects that live until the chunk
+        # is written; collecting less often cut the collector's share of a 50-notice
+        # chunk from 10 % to 3.5 % (with the workers' freeze).  Not for DOCX: its garbage
+        # holds lxml trees, and a worker's memory grew threefold.
+        gc.set_threshold(10_000, 20, 20)
+    try:
+        docs, laid_out = _lay_out_chunk(chunk)
+    finally:
+        gc.set_threshold(*threshold)
+    if pdf:
+        paths = [output_path(chunk.out_dir, d.doc_number, d.title, "pdf") for d in docs]
+        _write_chunk_pdfs(laid_out, paths, chunk.merge_part)
+        for doc, path in zip(docs, paths, strict=True):
+            doc.files = {"pdf": path, **doc.files}
+    del laid_out
+    gc.collect()  # a chunk's garbage goes before the next chunk starts
+    return docs
+
+
+def _lay_out_chunk(chunk: _Chunk) -> tuple[list[GeneratedDocument], list[Any]]:
     docs, laid_out = [], []
     for job in chunk.jobs:
         doc, wp = _render_job(chunk.ws, chunk.form, job, formats=chunk.formats, out_dir=chunk.out_dir,
                               strict=chunk.strict, today=chunk.today, write_pdf=False)
         docs.append(doc)
         laid_out.append(wp)
-    if pdf:
-        paths = [output_path(chunk.out_dir, d.doc_number, d.title, "pdf") for d in docs]
-        _write_chunk_pdfs(laid_out, paths, chunk.merge_part)
-        for doc, path in zip(docs, paths, strict=True):
-            doc.files = {"pdf": path, **doc.files}
-    return docs
+    return docs, laid_out
 
 
 def _write_chunk_pdfs(laid_out: Sequence[Any], paths: Sequence[Path], merge_part: Path | None) -> None:
@@ -304,12 +321,8 @@ def _write_chunk_pdfs(laid_out: Sequence[Any], paths: Sequence[Path], merge_part
 
 def _worker_init() -> None:
     """Move everything inherited from the parent out of the garbage collector's sight
-    (collections no longer walk it, nor touch its pages, which stay shared), and
-    collect less often: a chunk's laid-out documents are many small objects that live
-    until the chunk is written.  Measured on a chunk of 50 notices: time in the
-    collector 10 % by default, 3.5 % so."""
+    (collections no longer walk it, nor touch its pages, which stay shared)."""
     gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
 
 
 def _chunks(jobs: list[Job], workers: int) -> list[list[Job]]:
