@@ -3,6 +3,10 @@
 Coverage is the character map of the body font (Noto Serif CJK SC) plus,
 for characters it lacks, fontconfig's fallback fonts (the ones Pango would
 substitute).  Both are cached for the life of the process.
+
+The print stylesheet names "Dangan Serif GB" first (fonts.py): a subset of
+Noto Serif CJK SC, so a character it lacks but the full font has is drawn from
+the full font, and the answer here is the same with or without it.
 """
 
 from __future__ import annotations
