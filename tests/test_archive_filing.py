@@ -170,6 +170,25 @@ def test_listeners_hear_filing_and_a_failing_listener_does_not_roll_back(ws: Wor
         assert good.events[-1][1] == code  # the other listener still ran
 
 
+class BatchRecorder:
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def on_archive_event(self, event, record, text) -> None:  # type: ignore[no-untyped-def]
+        raise AssertionError("a batch listener is handed whole batches")
+
+    def on_archive_events(self, batch) -> None:  # type: ignore[no-untyped-def]
+        self.batches.append([record.archival_code for _, record, _ in batch])
+
+
+def test_a_batch_listener_gets_a_whole_filing_batch_in_one_call(ws: Workspace, tmp_path: Path) -> None:
+    listener = BatchRecorder()
+    paths = [write(tmp_path, f"{i}.txt", f"投诉记录 {i}") for i in range(30)]
+    with Archive(ws, listeners=[listener]) as archive:
+        results = archive.file_many([FilingRequest(path=p, category="TS") for p in paths])
+    assert listener.batches == [[r.record.archival_code for r in results]]
+
+
 def test_export_copies_and_never_writes_back(archive: Archive, tmp_path: Path) -> None:
     r = archive.file(FilingRequest(path=write(tmp_path, "a.txt", "导出"), category="TS")).record
     out = archive.export(r.archival_code, tmp_path / "out")

@@ -132,3 +132,6 @@ class ArchiveListener(Protocol):
     """
 
     def on_archive_event(self, event: ArchiveEvent, record: Record, text: str | None) -> None: ...
+
+    # A listener may also define ``on_archive_events(batch)``, taking a list of
+    # (event, record, text); the archive then hands it a whole filing batch at once.

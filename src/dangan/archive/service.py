@@ -714,17 +714,20 @@ class Archive:
             raise self._listener_error(failures, [])
 
     def _notify_quietly(self, events: Sequence[tuple[ArchiveEvent, Record]]) -> list[tuple[str, Exception]]:
-        """Call every listener for every event; collect (code, error) instead of stopping."""
+        """Call every listener for every event; collect (code, error) instead of stopping.
+
+        A listener with ``on_archive_events`` gets the whole batch in one call
+        (the index writes it in one commit); others get one call per event.
+        """
         failures: list[tuple[str, Exception]] = []
         if not self.listeners:
             return failures
-        for event, record in events:
-            text = None if event is ArchiveEvent.DISPOSED else self._text_for(record)
-            for listener in self.listeners:
-                try:
-                    listener.on_archive_event(event, record, text)
-                except Exception as e:  # noqa: BLE001 - reported below, never swallowed
-                    failures.append((record.archival_code, e))
+        batch = [
+            (event, record, None if event is ArchiveEvent.DISPOSED else self._text_for(record))
+            for event, record in events
+        ]
+        for listener in self.listeners:
+            failures += _deliver(listener, batch)
         return failures
 
     def _text_for(self, record: Record) -> str | None:
@@ -744,6 +747,26 @@ class Archive:
         first = failures[0][1]
         err.__cause__ = first
         return err
+
+
+def _deliver(
+    listener: ArchiveListener, batch: Sequence[tuple[ArchiveEvent, Record, str | None]]
+) -> list[tuple[str, Exception]]:
+    """Hand ``batch`` to one listener; return (code, error) for what it could not take."""
+    many = getattr(listener, "on_archive_events", None)
+    if many is not None:
+        try:
+            many(batch)
+        except Exception as e:  # noqa: BLE001 - reported by the caller, never swallowed
+            return [(record.archival_code, e) for _, record, _ in batch]
+        return []
+    failures = []
+    for event, record, text in batch:
+        try:
+            listener.on_archive_event(event, record, text)
+        except Exception as e:  # noqa: BLE001 - reported by the caller, never swallowed
+            failures.append((record.archival_code, e))
+    return failures
 
 
 def _require_reason(reason: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from dangan.archive.model import ArchiveEvent, Record, Status
 from dangan.config import Workspace
@@ -50,25 +50,43 @@ class SearchIndexer:
         self._text_of = text_of or (lambda code: catalogue_text(ws, code))
 
     def on_archive_event(self, event: ArchiveEvent, record: Record, text: str | None) -> None:
-        if event == ArchiveEvent.DUPLICATE:
-            return
+        self.on_archive_events([(event, record, text)])
+
+    def on_archive_events(self, batch: Sequence[tuple[ArchiveEvent, Record, str | None]]) -> None:
+        """Index a whole batch of archive events in one writer (one commit)."""
+        entries = [
+            (record, self._text_after(event, record, text))
+            for event, record, text in batch
+            if event != ArchiveEvent.DUPLICATE
+        ]
+        if entries:
+            self.index_records(entries)
+
+    def _text_after(self, event: ArchiveEvent, record: Record, text: str | None) -> str | None:
         if record.status == Status.DISPOSED or event == ArchiveEvent.DISPOSED:
-            text = None
-        elif text is None and event in _METADATA_ONLY:
-            text = self._current_text(record.archival_code)
-        self.index_record(record, text)
+            return None
+        if text is None and event in _METADATA_ONLY:
+            return self._current_text(record.archival_code)
+        return text
 
     def index_record(self, record: Record, text: str | None) -> None:
         """Add or replace the entry of ``record``."""
-        doc = document_for(record, text)
+        self.index_records([(record, text)])
+
+    def index_records(self, entries: Sequence[tuple[Record, str | None]]) -> None:
+        """Add or replace the entries of several records in one commit."""
+        docs = [document_for(record, text) for record, text in entries]
         try:
             with self.index.writer(ensure=self.rebuild) as w:
-                w.update_document(**doc)
+                for doc in docs:
+                    w.update_document(**doc)
         except DanganError:
             raise
         except Exception as e:
+            codes = "、".join(record.archival_code for record, _ in entries[:5])
             raise SearchIndexError(
-                f"档案 {record.archival_code} 未能写入全文索引：{type(e).__name__}: {e}", path=self.index.root
+                f"档案 {codes}{' 等' if len(entries) > 5 else ''} 未能写入全文索引：{type(e).__name__}: {e}",
+                path=self.index.root,
             ) from e
 
     def rebuild(self) -> None:
