@@ -151,6 +151,12 @@ def show_command(ctx: click.Context, code: str, as_json: bool) -> None:
         click.echo(f"{label}：{value}")
 
 
+ROLE_NAMES = {"original": "归档文件", "attachment": "附件", "signed": "签字扫描件"}
+TEXT_SOURCE_NAMES = {"layer": "PDF 文字层", "docx": "Word 文档", "txt": "文本文件", "ocr": "OCR 识别",
+                     "none": "无文字（图片未识别）"}
+META_NAMES = {"form_title": "表单名称", "owner": "业主"}
+
+
 def _show_lines(record: Record, expiry: dt.date | None, holds: list[dict]) -> list[tuple[str, str]]:
     lines = [
         ("档号", record.archival_code), ("题名", record.title), ("文号", record.doc_number or ""),
@@ -164,11 +170,14 @@ def _show_lines(record: Record, expiry: dt.date | None, holds: list[dict]) -> li
                          ("表单", record.form_id)):
         if value:
             lines.append((label, value))
-    lines += [(f"元数据 {k}", v) for k, v in record.meta.items()]
+    if record.text_source:
+        lines.append(("全文来源", TEXT_SOURCE_NAMES.get(record.text_source, record.text_source)))
+    lines += [(META_NAMES.get(k, k), v) for k, v in record.meta.items()]
     for f in record.files:
         state = "（已销毁）" if f.destroyed else ""
         pages = f"，{f.page_count} 页" if f.page_count else ""
-        lines.append((f"文件 {f.role}", f"{f.path}（{f.format}，{f.size} 字节{pages}，原名 {f.original_name}）{state}"))
+        role = ROLE_NAMES.get(str(f.role), str(f.role))
+        lines.append((role, f"{f.path}（{f.format}，{f.size} 字节{pages}，原名 {f.original_name}）{state}"))
     lines += [("冻结", f"#{h['id']} {h['reason']}（{h['placed_at'][:10]}）") for h in holds]
     if record.needs_review:
         lines.append(("待复核", "是"))
