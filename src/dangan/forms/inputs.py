@@ -125,8 +125,9 @@ def _with_headers(rows: list[list[Any]], path: Path, form: str | None,
         raise HeaderError(f"表头重复：{'、'.join(dup)}", form=form, path=path, row=head_row, field=dup[0])
     unknown = [h for h in headers if columns is not None and h not in columns]
     if unknown:
-        names = "、".join(f"「{h}」" for h in unknown)
-        raise HeaderError(f"表单没有这个字段（列）：{names}", form=form, path=path, row=head_row, field=unknown[0])
+        message = "表单没有这一列（字段）" if len(unknown) == 1 else \
+            "表单没有这些列（字段）：" + "、".join(f"「{h}」" for h in unknown)
+        raise HeaderError(message, form=form, path=path, row=head_row, field=unknown[0])
     out: list[SheetRow] = []
     for i, r in numbered[head_row:]:
         if all(_blank(v) for v in r):
