@@ -326,8 +326,16 @@ def _worker_init() -> None:
 
 
 def _chunks(jobs: list[Job], workers: int) -> list[list[Job]]:
+    """Chunks of up to MERGE_CHUNK documents, getting smaller towards the end (no fewer
+    than 5) so the workers finish together instead of one waiting on a last big chunk."""
     size = max(5, min(MERGE_CHUNK, len(jobs) // max(1, workers * 4) or 1))
-    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    out, i = [], 0
+    while i < len(jobs):
+        left = len(jobs) - i
+        n = min(size, max(5, left // (2 * max(1, workers))))
+        out.append(jobs[i:i + n])
+        i += n
+    return out
 
 
 def _render_all(ws: Workspace, form: FormDef, jobs: list[Job], *, formats: tuple[str, ...], out_dir: Path,
