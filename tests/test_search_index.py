@@ -234,3 +234,23 @@ def test_schema_1_index_is_rebuilt_by_the_next_write(ws: Workspace, filed, docs)
         search(index, "欧阳喆")
     filed.on_archive_event(ArchiveEvent.METADATA, *docs[0])
     assert codes(ws, "欧阳喆") == [docs[1][0].archival_code]
+
+
+def test_verify_and_index_check_report_an_entry_removed_behind_the_archives_back(cli, ws: Workspace, tmp_path) -> None:
+    """Through the real archive and CLI: filing indexes; drift fails `index check` and `verify`."""
+    for name, text in (("a.txt", A_TEXT), ("b.txt", B_TEXT)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = cli("archive", "add", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--category", "TS", "--json")
+    assert out.exit_code == 0, out.output
+    filed_codes = [r["archival_code"] for r in json.loads(out.output)]
+    assert cli("index", "check").exit_code == 0
+    assert cli("verify").exit_code == 0
+    with SearchIndex(ws).open().writer() as w:
+        w.delete_by_term("code", filed_codes[1])
+    drift = cli("index", "check")
+    assert drift.exit_code == 1 and filed_codes[1] in drift.output
+    verify = cli("verify")
+    assert verify.exit_code != 0
+    assert "全文索引" in verify.output and filed_codes[1] in verify.output
+    assert cli("index", "rebuild").exit_code == 0
+    assert cli("verify").exit_code == 0

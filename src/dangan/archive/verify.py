@@ -79,6 +79,8 @@ class VerifyReport:
     checks: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # which of the four properties an extra check belongs to (its ``property`` attribute)
+    properties: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -100,7 +102,7 @@ class VerifyReport:
         out = [f"四性检测：{self.records} 件档案，{self.files} 个文件，{self.bytes / 1e6:.1f} MB，用时 {self.seconds:.1f} 秒"]
         failed = {p.check for p in self.problems}
         for check in self.checks:
-            prop = PROPERTIES.get(check, "其他")
+            prop = PROPERTIES.get(check) or self.properties.get(check, "其他")
             mark = "✗" if check in failed else "✓"
             out.append(f"  {mark} {prop}：{CHECK_NAMES.get(check, check)}")
         out += [f"  问题：{p}" for p in self.problems]
@@ -132,6 +134,7 @@ def run_verify(
     for check in extra_checks:
         name = getattr(check, "name", getattr(check, "__name__", "extra"))
         report.checks.append(name)
+        report.properties[name] = getattr(check, "property", "其他")
         try:
             report.problems += list(check(archive))
         except DanganError as e:

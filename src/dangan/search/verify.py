@@ -13,7 +13,8 @@ from dangan.search.index import SearchIndex
 class IndexCheck:
     """``check(archive) -> [Problem]``: drift between the catalogue and the search index."""
 
-    name = "全文索引"
+    name = "全文索引与目录一致"
+    property = "完整性"
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
