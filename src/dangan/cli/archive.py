@@ -399,9 +399,7 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
     from dangan import services
 
     ws = workspace(ctx)
-    checks_for = getattr(services, "verify_checks_for", None)
-    extra = list(checks_for(ws)) if checks_for else []
-    report = _archive(ctx).verify(extra_checks=extra)
+    report = _archive(ctx).verify(extra_checks=list(services.verify_checks_for(ws)))
     if as_json:
         echo_json(report.to_dict())
     else:

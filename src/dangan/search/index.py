@@ -161,14 +161,7 @@ class SearchIndex:
     @contextlib.contextmanager
     def searcher(self) -> Iterator[Searcher]:
         """A searcher on the live index (retried once if a rebuild switched under it)."""
-        for attempt in (1, 2):
-            try:
-                s = self.open().searcher()
-                break
-            except (OSError, SearchIndexError):
-                if attempt == 2:
-                    raise
-                time.sleep(0.2)
+        _, s = self._open_searcher()
         try:
             yield s
         finally:
@@ -185,6 +178,18 @@ class SearchIndex:
         with self._engine_lock:
             yield self._current_engine()
 
+    def _open_searcher(self) -> tuple[Path | None, Searcher]:
+        """(generation folder, searcher), retried once if a rebuild switched generations meanwhile."""
+        for attempt in (1, 2):
+            d = self.current_dir()
+            try:
+                return d, self.open().searcher()
+            except (OSError, SearchIndexError):
+                if attempt == 2:
+                    raise
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
+
     def _current_engine(self) -> Engine:
         d = self.current_dir()
         cached = self._engine
@@ -195,15 +200,7 @@ class SearchIndex:
             except (OSError, SearchIndexError):
                 pass
         self.close()
-        for attempt in (1, 2):
-            try:
-                s = self.open().searcher()
-                break
-            except (OSError, SearchIndexError):
-                if attempt == 2:
-                    raise
-                time.sleep(0.2)
-                d = self.current_dir()
+        d, s = self._open_searcher()
         engine = Engine(s)
         self._engine = (d, engine)  # type: ignore[assignment]
         return engine
