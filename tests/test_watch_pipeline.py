@@ -185,3 +185,41 @@ def test_file_changing_while_processed_is_not_filed(ws: Workspace, tmp_path: Pat
     assert [o.status for o in outcomes] == ["changed", "filed"]  # not filed half-done; taken once stable
     [rec] = records(ws)
     assert rec.original.sha256 == hashlib.sha256("第一部分第二部分".encode()).hexdigest()
+
+
+def test_a_new_scan_saved_under_the_same_name_during_filing_is_kept(ws: Workspace, tmp_path: Path, monkeypatch) -> None:
+    """Scanners reuse names (scan.pdf): the file replaced while the old one was being filed must survive."""
+    from dangan.archive.service import Archive
+
+    inbox = tmp_path / "inbox"
+    ws = configure(ws, inbox, settings={"stability_seconds": 0.2})
+    src = _txt(inbox, "scan.txt", "第一份扫描 业主签字")
+    backdate(src)
+    real_file = Archive.file
+
+    def file_while_scanner_saves_again(self, req):  # type: ignore[no-untyped-def]
+        result = real_file(self, req)
+        src.write_text("第二份扫描 新内容", encoding="utf-8")  # after our copy, before the source is removed
+        return result
+
+    monkeypatch.setattr(Archive, "file", file_while_scanner_saves_again)
+    [first] = run_once(ws)
+    assert first.status == "filed" and any("替换" in w for w in first.warnings)
+    assert src.read_text(encoding="utf-8") == "第二份扫描 新内容"  # the new scan is still in the inbox
+    monkeypatch.setattr(Archive, "file", real_file)
+    [second] = run_once(ws)
+    assert second.status == "filed" and not src.exists()
+    shas = sorted(r.original.sha256 for r in records(ws))
+    assert shas == sorted(hashlib.sha256(t.encode()).hexdigest() for t in ("第一份扫描 业主签字", "第二份扫描 新内容"))
+
+
+def test_a_source_claimed_when_the_watcher_died_is_given_back(ws: Workspace, tmp_path: Path) -> None:
+    from dangan.ingest.pipeline import CLAIM_PREFIX
+
+    inbox = tmp_path / "inbox"
+    ws = configure(ws, inbox, settings={"stability_seconds": 0.2})
+    claimed = _txt(inbox, CLAIM_PREFIX + "scan.txt", "killed after the claim, before removal")
+    backdate(claimed)
+    [outcome] = run_once(ws)
+    assert outcome.status == "filed" and outcome.source.name == "scan.txt"
+    assert not claimed.exists() and list(inbox.glob("*.txt")) == []

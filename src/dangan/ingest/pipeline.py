@@ -40,6 +40,9 @@ QR_PAGES = 3  # pages searched for a dangan QR code
 STAGING = "ingest-staging"  # under the workspace's .dangan/ state folder
 
 
+REPLACED_WARNING = "归档期间同名文件被新的扫描件替换：已归档的是原来的内容，新文件留在监视目录，稍后处理"
+
+
 @dataclass
 class Outcome:
     """What happened to one file: the per-file log line is made from this."""
@@ -139,7 +142,7 @@ class Pipeline:
     def _file_staged(self, path: Path, entry: WatchEntry, staged: Staged) -> Outcome:
         existing = self.archive.find_by_sha256(staged.sha256)
         if existing is not None:
-            return self._duplicate(path, entry, existing)
+            return self._duplicate(path, entry, existing, staged.sha256)
         reading = self.read(staged.path, path.name)
         try:
             result, how = self._file(path, entry, staged, reading)
@@ -150,9 +153,10 @@ class Pipeline:
             how = "已归档"
             reading.warnings.append(str(e))  # filed, but the index did not follow
         if result.duplicate:  # the archive has recorded the duplicate event itself
-            finish_source(path, entry, duplicate=True)
+            finish_source(path, entry, sha256=staged.sha256, duplicate=True)
             return Outcome(path, "duplicate", code=result.record.archival_code, how="重复文件（已归档，记录一次重复）")
-        finish_source(path, entry, duplicate=False)
+        if not finish_source(path, entry, sha256=staged.sha256, duplicate=False):
+            reading.warnings.append(REPLACED_WARNING)
         status = "signed" if how.startswith("二维码") else "filed"
         return Outcome(path, status, code=result.record.archival_code, how=how, warnings=reading.warnings)
 
@@ -304,9 +308,9 @@ class Pipeline:
             text_source=reading.text_source if reading.text else "none",
         )
 
-    def _duplicate(self, path: Path, entry: WatchEntry, record: Any) -> Outcome:
+    def _duplicate(self, path: Path, entry: WatchEntry, record: Any, sha256: str) -> Outcome:
         self.archive.record_duplicate(record, source_name=path.name)
-        finish_source(path, entry, duplicate=True)
+        finish_source(path, entry, sha256=sha256, duplicate=True)
         return Outcome(path, "duplicate", code=record.archival_code, how="重复文件（已归档，记录一次重复）")
 
     def _quarantine(self, path: Path, error: IngestError) -> Outcome:
@@ -380,15 +384,60 @@ def other_text(path: Path, fmt: str) -> tuple[str | None, str | None]:
     return (result.text or None), result.source or fmt
 
 
-def finish_source(path: Path, entry: WatchEntry, *, duplicate: bool) -> None:
-    """After the catalogue commit: delete the source, or move it to processed/."""
+CLAIM_PREFIX = ".~dangan-"  # hidden (ignored by the filter) while a filed source is being removed
+
+
+def finish_source(path: Path, entry: WatchEntry, *, sha256: str, duplicate: bool) -> bool:
+    """After the catalogue commit: delete the source, or move it to processed/.
+
+    Only the bytes that were filed are removed.  The source is first renamed to
+    a hidden claim name (atomic), so a new scan saved under the same name
+    meanwhile is never touched; the claimed file is hashed, and if it is not
+    what was filed it is put back for the next scan.  Returns False then.
+    """
+    claimed = _claim(path)
+    if claimed is None:
+        return True  # already gone
+    if hash_file(claimed) != sha256:
+        restore_claim(claimed)
+        return False
     if entry.on_success == "move":
         folder = entry.folder / "processed"
         if duplicate:
             folder = folder / "duplicates"
         folder.mkdir(parents=True, exist_ok=True)
-        os.replace(path, unique_path(folder, path.name))
+        os.replace(claimed, unique_path(folder, path.name))
         fsync_dir(folder)
     else:
-        path.unlink(missing_ok=True)
+        claimed.unlink(missing_ok=True)
     fsync_dir(path.parent)
+    return True
+
+
+def _claim(path: Path) -> Path | None:
+    claimed = path.with_name(CLAIM_PREFIX + path.name)
+    if len(os.fsencode(claimed.name)) > 255:  # no room for the prefix: claim under a short name
+        claimed = path.with_name(f"{CLAIM_PREFIX}{hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16]}{path.suffix}")
+    try:
+        os.replace(path, claimed)
+    except FileNotFoundError:
+        return None
+    return claimed
+
+
+def restore_claim(claimed: Path) -> Path:
+    """Give a claimed file its name back (next to a newer file of that name if there is one)."""
+    name = claimed.name[len(CLAIM_PREFIX):]
+    target = unique_path(claimed.parent, name)
+    os.replace(claimed, target)
+    fsync_dir(claimed.parent)
+    return target
+
+
+def restore_claims(folders: list[Path]) -> list[Path]:
+    """After a crash: claimed sources go back into their inbox (filed bytes then show as duplicates)."""
+    restored = []
+    for folder in folders:
+        if folder.is_dir():
+            restored += [restore_claim(p) for p in folder.rglob(CLAIM_PREFIX + "*") if p.is_file()]
+    return restored

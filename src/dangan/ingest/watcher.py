@@ -24,7 +24,7 @@ from dangan.config import Workspace
 from dangan.errors import DanganError, IngestError
 from dangan.ingest import quarantine as q
 from dangan.ingest.config import WatchEntry, watch_entries
-from dangan.ingest.pipeline import Outcome, Pipeline
+from dangan.ingest.pipeline import Outcome, Pipeline, restore_claims
 from dangan.ingest.stability import StabilityTracker, can_open, file_signature, is_settled
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ class Watcher:
         the window plus 5 s) and left in the inbox if it never settles.
         """
         with watch_lock(self.ws):
-            self.pipeline.clear_staging()
+            self._recover()
             outcomes: list[Outcome] = []
             for path in self.scan():
                 sig = file_signature(path)
@@ -136,6 +136,11 @@ class Watcher:
                     outcomes += self._take(path)
             return outcomes
 
+    def _recover(self) -> None:
+        """After a crash (under the watch lock): drop staging copies, give claimed sources their names back."""
+        self.pipeline.clear_staging()
+        restore_claims([e.folder for e in self.entries])
+
     def _take(self, path: Path) -> list[Outcome]:
         outcome = self.process(path)
         if outcome is None:
@@ -147,7 +152,7 @@ class Watcher:
     def run(self, stop: threading.Event) -> None:
         """Watch until ``stop`` is set (see :func:`install_stop_handlers`)."""
         with watch_lock(self.ws):
-            self.pipeline.clear_staging()
+            self._recover()
             events: queue.Queue[Path] = queue.Queue()
             observers = self._start_observers(events)
             try:
