@@ -279,3 +279,17 @@ def test_cli_catalogue_pdf_is_a4_landscape_with_the_columns(cli, tmp_path: Path)
     text = pdf[0].get_textpage().get_text_range().replace(" ", "")  # the title is letter-spaced
     for part in ("归档文件目录", "序号", "档号", "责任者", "Z001-2026-D10-TS-0001", "20261126", "题名甲"):
         assert part in text
+
+
+def test_no_output_option_can_overwrite_archived_files_or_the_catalogue(cli, ws: Workspace, tmp_path: Path) -> None:
+    out = cli("archive", "add", str(write(tmp_path, "a.txt", "原件内容")), "--category", "TS", "--date", "2010-03-01")
+    assert out.exit_code == 0
+    record_files = sorted(p for p in (ws.archive_dir / "files").rglob("*") if p.is_file())
+    before = {p: p.read_bytes() for p in record_files}
+    for target in [*record_files, ws.archive_dir / "catalog.sqlite"]:
+        r = cli("archive", "catalogue", "--year", "2010", "--format", "xlsx", "--out", str(target))
+        assert r.exit_code == 1 and "拒绝" in r.output
+    r = cli("generate", "payment-notice", "--sample", "--no-archive", "--out", str(ws.archive_dir / "files"))
+    assert r.exit_code == 1 and "档案库" in r.output
+    assert {p: p.read_bytes() for p in before} == before
+    assert cli("verify").exit_code == 0  # catalogue intact, no stray files in the archive

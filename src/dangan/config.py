@@ -143,6 +143,18 @@ class Workspace:
         """Small private state (document-number sequences, locks)."""
         return self.root / ".dangan"
 
+    def output_target(self, path: Path | str) -> Path:
+        """A user-chosen output path, refused if it lies in the archive, the index or dangan's state.
+
+        Nothing a clerk asks for may overwrite an archived file or the catalogue.
+        """
+        target = Path(path).expanduser().resolve()
+        for managed, what in ((self.archive_dir, "档案库"), (self.index_dir, "全文索引"), (self.state_dir, "dangan 内部")):
+            managed = managed.resolve()
+            if target == managed or managed in target.parents:
+                raise WorkspaceError(f"输出位置 {target} 在{what}目录 {managed} 里面，为保护档案已拒绝；请换一个目录", path=target)
+        return target
+
 
 def resolve_inside(root: Path, rel: str | Path) -> Path:
     """``root / rel`` resolved, refusing anything that leaves ``root``."""

@@ -52,7 +52,7 @@ def write_file_list(archive: Archive, *, year: int, category: str | None, fmt: s
     title = heading(archive, year, code)
     if out is None:
         out = archive.ws.output_dir / safe_filename(f"归档文件目录-{year}-{code or '全部'}.{fmt}")
-    out = Path(out)
+    out = archive.ws.output_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
         atomic_write_bytes(out, xlsx_bytes(title, rows))

@@ -82,6 +82,8 @@ def generate_command(ctx: click.Context, form_id: str, data: Path | None, sample
     if len(given) != 1 and given != {"data", "batch"}:
         raise click.UsageError("请在 --data、--sample、--batch 中选择一个（登记表的 --batch 可再加 --data）")
     ws = workspace(ctx)
+    if out_dir is not None:
+        out_dir = ws.output_target(out_dir)
     bar = _Bar(form_id, enabled=not as_json)
     try:
         result = generate(ws, form_id, data=data, batch=batch, sample=sample, formats=_formats(formats),
