@@ -186,3 +186,29 @@ def test_plan_overrides_extends_and_warns() -> None:
 def test_plan_rejects_bad_codes() -> None:
     with pytest.raises(ConfigError, match="category\\[1\\].code"):
         build_plan([{"code": "T-S", "name": "x", "period": "D10", "contents": ""}])
+
+
+@pytest.mark.parametrize(
+    ("date", "ok"),
+    [
+        (dt.date(2010, 3, 1), True),  # back-dated records are legitimate (old paper files)
+        (dt.date(1900, 1, 1), True),
+        (dt.date(2027, 1, 5), True),  # next year's notices are printed in December
+        (dt.date(1899, 12, 31), False),
+        (dt.date(2028, 1, 1), False),
+        (dt.date(9999, 6, 1), False),  # a typo would be permanent: the year is in the 档号
+        (dt.date(206, 6, 1), False),
+    ],
+)
+def test_document_year_must_be_plausible(date: dt.date, ok: bool) -> None:
+    from dangan.archive.retention import document_date_problem
+
+    problem = document_date_problem(date, dt.date(2026, 11, 26))
+    assert (problem is None) == ok
+    if problem:
+        assert date.isoformat() in problem
+
+
+def test_expiry_past_the_calendar_is_kept_forever_not_a_crash() -> None:
+    assert expiry_date(9990, "D30") is None
+    assert expiry_date(2026, "D30") == dt.date(2057, 1, 1)

@@ -77,12 +77,26 @@ def period_start(doc_year: int) -> dt.date:
 
 
 def expiry_date(doc_year: int, period: str) -> dt.date | None:
-    """First day the record may be disposed of; None if it is kept forever."""
+    """First day the record may be disposed of; None if it is kept forever (or past the calendar)."""
     years = period_years(period)
-    if years is None:
+    if years is None or doc_year + 1 + years > dt.MAXYEAR:
         return None
     start = period_start(doc_year)
     return start.replace(year=start.year + years)
+
+
+EARLIEST_YEAR = 1900
+
+
+def document_date_problem(date: dt.date, today: dt.date) -> str | None:
+    """Why a document date cannot be filed, or None.
+
+    The year becomes part of the 档号 and starts the retention period, so a
+    typo (9999, 0206) would be permanent: accept 1900 up to next year.
+    """
+    if date.year < EARLIEST_YEAR or date.year > today.year + 1:
+        return f"文件日期 {date.isoformat()} 的年度不合理（应在 {EARLIEST_YEAR} 年到 {today.year + 1} 年之间）；年度会写进档号且不能更改，请核对"
+    return None
 
 
 def is_expired(doc_year: int, period: str, as_of: dt.date) -> bool:

@@ -40,6 +40,7 @@ from dangan.archive.model import (
 from dangan.archive.plan import FilePlan, load_plan
 from dangan.archive.retention import (
     check_extension,
+    document_date_problem,
     effective_period,
     expiry_date,
     is_expired,
@@ -260,6 +261,9 @@ class Archive:
 
     def _prepare(self, req: FilingRequest) -> _Prepared:
         self.plan.get(req.category)  # unknown category fails before anything is read
+        problem = document_date_problem(req.date, self._today()) if req.date else None
+        if problem:
+            raise ArchiveError(problem, path=req.path, field="日期")
         p = self._prepare_file(Path(req.path), with_text=req.text is None, name=req.original_name)
         p.req = req
         p.attachments = [self._prepare_file(Path(a), with_text=False, name=None) for a in req.attachments]
