@@ -293,3 +293,15 @@ def test_no_output_option_can_overwrite_archived_files_or_the_catalogue(cli, ws:
     assert r.exit_code == 1 and "档案库" in r.output
     assert {p: p.read_bytes() for p in before} == before
     assert cli("verify").exit_code == 0  # catalogue intact, no stray files in the archive
+
+
+def test_a_signed_copy_committed_while_the_index_fails_is_reported_with_its_result(ws: Workspace, tmp_path: Path) -> None:
+    """The watcher needs the committed result to remove the scan from the inbox instead of retrying it."""
+    bad = Recorder(fail_on="签字")
+    with Archive(ws, listeners=[bad]) as archive:
+        code = archive.file(FilingRequest(path=write(tmp_path, "n.txt", "通知单"), category="ZX")).record.archival_code
+        with pytest.raises(SearchIndexError) as info:
+            archive.attach_signed_copy(code, write(tmp_path, "scan.txt", "签字扫描件"), text="签字扫描件")
+        [result] = info.value.results
+        assert result.record.archival_code == code
+        assert [f.role for f in archive.get(code).files] == [FileRole.ORIGINAL, FileRole.SIGNED]

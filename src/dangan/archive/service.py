@@ -435,7 +435,9 @@ class Archive:
         with self._filing_tx() as tx:
             result = self._attach_in_tx(code, p, text=text, text_source=text_source, published=tx.published)
         if not result.duplicate:
-            self._notify([(ArchiveEvent.SIGNED_COPY, result.record)])
+            failures = self._notify_quietly([(ArchiveEvent.SIGNED_COPY, result.record)])
+            if failures:  # committed: the caller gets the result with the error
+                raise self._listener_error(failures, [result])
         return result
 
     def _attach_in_tx(
