@@ -81,9 +81,12 @@ class Watcher:
 
     # -- finding files ---------------------------------------------------
 
+    def _deepest_first(self) -> list[WatchEntry]:
+        return sorted(self.entries, key=lambda e: len(e.folder.parts), reverse=True)
+
     def entry_for(self, path: Path) -> WatchEntry | None:
         """The watch entry (deepest folder first) that accepts ``path``."""
-        for entry in sorted(self.entries, key=lambda e: len(e.folder.parts), reverse=True):
+        for entry in self._deepest_first():
             if entry.accepts(path):
                 return entry
         return None
@@ -236,7 +239,7 @@ class Watcher:
     def _entry_for_origin(self, origin: str) -> WatchEntry:
         """The entry the file came from; else an ``auto`` entry that keeps the source in processed/."""
         if origin:
-            for entry in self.entries:
+            for entry in self._deepest_first():  # nested watch folders: the innermost one
                 if entry.folder == Path(origin).parent or entry.folder in Path(origin).parents:
                     return entry
         return WatchEntry(folder=self.pipeline.quarantine_dir, on_success="move")
