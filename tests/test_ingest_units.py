@@ -255,3 +255,16 @@ def test_qr_reads_dangan_code_and_skips_others() -> None:
     assert qr.read_image(other) is None
     m = qr.find_code([other, img])
     assert m is not None and m.page == 1 and m.doc_number == "ZX-2026-0007"
+
+
+def test_a_very_long_file_name_still_fits_in_quarantine_with_its_reason(tmp_path) -> None:
+    from dangan.ingest import quarantine as q
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    long_name = "业主签字扫描件" * 11 + ".pdf"  # 231 UTF-8 bytes: with ".reason.txt" it would pass 255
+    src = inbox / long_name
+    src.write_bytes(b"%PDF-broken")
+    entry = q.quarantine(src, tmp_path / "quarantine", message="PDF 已损坏")
+    assert not src.exists() and entry.path.read_bytes() == b"%PDF-broken"
+    assert entry.reason.is_file() and long_name in entry.reason.read_text(encoding="utf-8")

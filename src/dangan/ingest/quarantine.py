@@ -59,6 +59,20 @@ def move_file(src: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
+REASON_ROOM = len(".reason.txt") + 8  # the reason file's suffix and unique_path's "-NN"
+
+
+def fitting_name(name: str, *, limit: int = 255) -> str:
+    """``name``, with its stem shortened if needed so ``<name>.reason.txt`` fits the file-name limit.
+
+    The full original name is kept in the reason file (来源：…).
+    """
+    stem, suffix = Path(name).stem, Path(name).suffix
+    while len(os.fsencode(stem + suffix)) > limit - REASON_ROOM and stem:
+        stem = stem[:-1]
+    return stem + suffix
+
+
 def quarantine(
     src: Path,
     folder: Path,
@@ -73,7 +87,7 @@ def quarantine(
     inbox (to be retried) and at worst a stray reason file.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    target = unique_path(folder, src.name)  # a reason without its file (crash) is overwritten
+    target = unique_path(folder, fitting_name(src.name))  # a reason without its file (crash) is overwritten
     when = now or dt.datetime.now().astimezone()
     text = reason_text(origin=src, message=message, detail=detail, when=when)
     atomic_write_bytes(reason_path(target), text.encode("utf-8"))
