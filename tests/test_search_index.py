@@ -173,6 +173,19 @@ def test_a_word_is_matched_as_written_not_as_scattered_bigrams(ws: Workspace) ->
     assert search(SearchIndex(ws), "欧阳喆").total == 1
 
 
+def test_a_unit_is_matched_as_written_not_inside_another_unit(ws: Workspace) -> None:
+    docs = [
+        (make_record(1, "投诉登记"), "14栋1002室 业主反映噪音"),
+        (make_record(2, "巡查记录"), "10栋1002室 门窗完好"),
+        (make_record(3, "投诉登记"), "司马淼 159****7162 4栋\n1002室 门禁故障"),  # a PDF table cell broke the line
+        (make_record(4, "装修通知"), "4栋1002室装修违规，限期整改"),
+    ]
+    rebuild(SearchIndex(ws), docs, processes=1)
+    assert sorted(codes(ws, "4栋1002室")) == [docs[2][0].archival_code, docs[3][0].archival_code]
+    assert codes(ws, "4栋1002室装修违规") == [docs[3][0].archival_code]
+    assert codes(ws, "14栋1002") == [docs[0][0].archival_code]
+
+
 def test_many_matches_path_gives_same_results(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     from dangan.search import engine, query
 

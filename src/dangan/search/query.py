@@ -243,10 +243,24 @@ def parse(text: str) -> Parsed:
             exact_of[len(groups) - 1] = []  # an OR group: no single piece is required
         else:
             groups.append([entry])
-            exact_of[len(groups) - 1] = [] if negated else [p for p in pieces if len(p) > 2 and analysis.is_cjk(p)]
+            exact_of[len(groups) - 1] = [] if negated else _exact_pieces(m, pieces)
         join_or = negate_next = False
     exact = [p for ps in exact_of.values() for p in ps]
     return _combine(groups, terms, exact)
+
+
+#: A unit written as in 3栋1201室, 12幢2单元0403, 5号楼1502: numbers joined by unit characters.
+_UNIT = re.compile(r"[0-9]+(?:(?:号楼|单元|[栋幢座楼层室户号])[0-9]+)+(?:室|户|号)?")
+
+
+def _exact_pieces(m: re.Match[str], pieces: list[str]) -> list[str]:
+    """What the text must hold as written: CJK pieces of 3+ characters, and a word that mixes
+    digits and Chinese (a unit such as 4栋1002室, which must not match 14栋 or 10栋1002室)."""
+    exact = [p for p in pieces if len(p) > 2 and analysis.is_cjk(p)]
+    word = m.group("word")
+    if word and not m.group("field"):
+        exact += _UNIT.findall(word)
+    return exact
 
 
 def _item_query(m: re.Match[str], terms: list[str]) -> tuple[Q.Query, str] | None:
@@ -381,14 +395,28 @@ def search(index: SearchIndex, text: str, filters: Filters | None = None, *, lim
 
 
 def _verifier(engine: Engine, pieces: list[str]):
-    """docnum → whether the record's indexed text holds every piece as written."""
+    """docnum → whether the record's indexed text holds every piece as written.
+
+    Whitespace is ignored (PDF tables break lines inside a cell), and a piece
+    that starts or ends with a digit must not continue a longer number there
+    (4栋 is not in 14栋).
+    """
+    patterns = [_as_written(p) for p in pieces]
 
     def ok(docnum: int) -> bool:
         stored = engine.searcher.stored_fields(docnum)
         text = f"{stored.get('meta') or stored.get('title', '')}\n{stored.get('body') or ''}"
-        return all(p in text for p in pieces)
+        return all(p.search(text) for p in patterns)
 
     return ok
+
+
+def _as_written(piece: str) -> re.Pattern[str]:
+    """``piece`` with any whitespace between its characters, not inside a longer number."""
+    chars = [c for c in piece if not c.isspace()]
+    head = "(?<![0-9])" if chars[:1] and chars[0].isdigit() else ""
+    tail = "(?![0-9])" if chars[-1:] and chars[-1].isdigit() else ""
+    return re.compile(head + r"\s*".join(re.escape(c) for c in chars) + tail)
 
 
 def _counts(groups: dict[Any, Any]) -> dict[str, int]:
