@@ -34,3 +34,17 @@ def cli(ws: Workspace, runner: CliRunner):
         return runner.invoke(main, ["-w", str(ws.root), *args], input=input, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def cli_for(runner: CliRunner):
+    """``cli_for(ws)("verify")`` runs dangan on any workspace."""
+    from dangan.cli import main
+
+    def make(workspace: Workspace):
+        def run(*args: str, input: str | None = None):
+            return runner.invoke(main, ["-w", str(workspace.root), *args], input=input, catch_exceptions=False)
+
+        return run
+
+    return make
