@@ -1,4 +1,4 @@
-"""Text extraction and format detection (ingest/extract.py)."""
+"""Text extraction and format detection (dangan.content)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from dangan.archive.testing import minimal_pdf
+from dangan.content.extract import extract
+from dangan.content.formats import detect_format
 from dangan.errors import IngestError
-from dangan.ingest.extract import detect_format, extract
 
 
 def test_pdf_text_layer_and_pages(tmp_path: Path) -> None:

@@ -173,7 +173,7 @@ def test_file_changing_while_processed_is_not_filed(ws: Workspace, tmp_path: Pat
     real_copy = pipeline.copy_hashing
     writes = iter(["第二部分"])
 
-    def copy_then_append(s: Path, target: Path) -> str:
+    def copy_then_append(s: Path, target: Path) -> tuple[str, int]:
         sha = real_copy(s, target)
         for more in writes:  # the scanner appends once, right after our copy
             with open(s, "a", encoding="utf-8") as fh:

@@ -409,8 +409,8 @@ class Gen:
 def build_docs(g: Gen) -> list[dict]:
     """Form documents rendered by the forms engine, then the free-text documents, in a seeded order."""
     from dangan.config import init_workspace
+    from dangan.content.extract import extract
     from dangan.forms import load_form, render_form
-    from dangan.ingest.extract import extract
 
     plan: list[str] = [fid for fid, (n, _) in FORMS.items() for _ in range(n)]
     plan += ["free_text"] * 80 + ["repair"] * 30

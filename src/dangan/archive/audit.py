@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dangan.archive.digest import canonical
+
 GENESIS = "0" * 64
 
 
@@ -60,10 +62,6 @@ class AuditEntry:
     details: dict[str, Any]
     prev_hash: str
     hash: str
-
-
-def canonical(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def entry_hash(prev_hash: str, *, id: int, ts: str, event: str, code: str | None, details: dict[str, Any]) -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import sqlite3
 from typing import Any
 
-from dangan.archive.audit import canonical
 from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
 
 REQUIRED_FIELDS = ("title", "author", "date", "category", "period", "security", "source")
@@ -74,7 +72,7 @@ def _record(row: sqlite3.Row, files: list[StoredFile], meta: dict[str, str]) -> 
 
 
 def record_to_dict(record: Record) -> dict[str, Any]:
-    """A JSON-ready view of a record (used by ``--json`` output and digests)."""
+    """A JSON-ready view of a record (the ``--json`` output; digests are :mod:`dangan.archive.digest`)."""
     original = record.original
     return {
         "archival_code": record.archival_code,
@@ -118,11 +116,6 @@ def record_to_dict(record: Record) -> dict[str, Any]:
             for f in record.files
         ],
     }
-
-
-def record_digest(record: Record) -> str:
-    """Hash of everything the catalogue says about a record (see audit.py)."""
-    return hashlib.sha256(canonical(record_to_dict(record)).encode("utf-8")).hexdigest()
 
 
 def missing_required(record: Record) -> list[str]:

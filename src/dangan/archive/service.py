@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -22,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dangan.archive import audit
+from dangan.archive import audit, digest
 from dangan.archive.audit import AuditEvent
-from dangan.archive.catalog import load_records, record_digest
+from dangan.archive.catalog import load_records
 from dangan.archive.codes import MAX_SEQ, format_code
 from dangan.archive.db import connect, transaction
 from dangan.archive.model import (
@@ -49,9 +48,11 @@ from dangan.archive.retention import (
 )
 from dangan.archive.store import Store
 from dangan.config import Workspace
+from dangan.content.extract import Extraction, extract_bytes
+from dangan.content.formats import suffix_for
+from dangan.content.hashing import sha256_bytes
 from dangan.errors import ArchiveError, ConfigError, RetentionError, SearchIndexError
 from dangan.fsutil import atomic_copy, fsync_dir, unique_path
-from dangan.ingest.extract import Extraction, extract_bytes, suffix_for
 
 BATCH = 200  # filings per transaction in file_many
 
@@ -281,7 +282,7 @@ class Archive:
         return _Prepared(
             req=FilingRequest(path=path, category=""),
             src=path,
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=sha256_bytes(data),
             size=len(data),
             extraction=extraction,
             original_name=name or path.name,
@@ -476,7 +477,8 @@ class Archive:
 
     def _audit_change(self, event: str, record: Record, **details: Any) -> None:
         audit.append(self._conn, event, code=record.archival_code,
-                     details={**details, "digest": record_digest(record)})
+                     details={**details, "digest": digest.record_digest(record),
+                              "digest_version": digest.CURRENT})
 
     # ---------------------------------------------------------------- metadata
 

@@ -16,18 +16,17 @@ while the catalogue's write lock is held; the row is committed afterwards.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
+from dangan.content.hashing import copy_hashing
 from dangan.errors import ArchiveError
 from dangan.fsutil import fsync_dir
 
 CATALOG_NAME = "catalog.sqlite"
-CHUNK = 1024 * 1024
 
 
 class Store:
@@ -64,18 +63,12 @@ class Store:
     def copy_to_temp(self, src: Path, *, expected_sha256: str) -> Path:
         """Copy ``src`` into tmp/, fsync it, and check the copy's hash."""
         tmp = self.new_temp(".part")
-        digest = hashlib.sha256()
         try:
-            with src.open("rb") as inp, tmp.open("wb") as out:
-                while chunk := inp.read(CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            digest, _ = copy_hashing(src, tmp)
         except OSError as e:
             tmp.unlink(missing_ok=True)
             raise ArchiveError(f"复制文件到档案库失败：{e.strerror or e}", path=src) from e
-        if digest.hexdigest() != expected_sha256:
+        if digest != expected_sha256:
             tmp.unlink(missing_ok=True)
             raise ArchiveError("文件在归档过程中被改动（哈希不符），请稍后重试", path=src)
         return tmp
@@ -170,12 +163,3 @@ class Store:
             return []
         return sorted(str(p.relative_to(self.root)) for p in self.orphans_dir.rglob("*") if p.is_file())
 
-
-def sha256_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size

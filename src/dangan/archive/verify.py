@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from dangan.archive import audit
 from dangan.archive.audit import AuditEvent
-from dangan.archive.catalog import load_records, missing_required, record_digest
+from dangan.archive.catalog import load_records, missing_required
 from dangan.archive.db import transaction
+from dangan.archive.digest import record_digest
 from dangan.archive.model import Record, StoredFile
-from dangan.archive.store import CHUNK
+from dangan.content.extract import check_opens
+from dangan.content.formats import FORMATS
+from dangan.content.hashing import sha256_bytes, sha256_file
 from dangan.errors import DanganError
-from dangan.ingest.extract import FORMATS, check_opens
 
 if TYPE_CHECKING:
     from dangan.archive.service import Archive
@@ -190,16 +192,10 @@ def _check_one(archive: Archive, record: Record, f: StoredFile) -> tuple[list[Pr
 
 
 def _hash(path: Path, size: int) -> tuple[str, bytes | None]:
-    import hashlib
-
-    with path.open("rb") as fh:
-        if size <= WHOLE_FILE_LIMIT:
-            data = fh.read()
-            return hashlib.sha256(data).hexdigest(), data
-        digest = hashlib.sha256()
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-        return digest.hexdigest(), None
+    if size > WHOLE_FILE_LIMIT:
+        return sha256_file(path)[0], None
+    data = path.read_bytes()
+    return sha256_bytes(data), data
 
 
 def _check_format(path: Path, data: bytes | None, f: StoredFile, code: str) -> list[Problem]:
@@ -216,17 +212,9 @@ def _check_format(path: Path, data: bytes | None, f: StoredFile, code: str) -> l
 
 
 def _pdf_encrypted(data: bytes) -> bool:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
+    from dangan.content.pdf import is_encrypted
 
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError:
-        return True
-    try:
-        return pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1
-    finally:
-        pdf.close()
+    return is_encrypted(data)
 
 
 # -- catalogue-level checks ----------------------------------------------------
@@ -277,21 +265,28 @@ def _check_metadata(records: list[Record]) -> list[Problem]:
     return problems
 
 
+def _digest_or_none(record: Record, version: int) -> str | None:
+    try:
+        return record_digest(record, version)
+    except ValueError:  # a version this program does not know: cannot vouch for it
+        return None
+
+
 def _check_digests(records: list[Record], audit_rows: list) -> list[Problem]:
-    last: dict[str, str] = {}
+    last: dict[str, tuple[str, int]] = {}
     for row in audit_rows:
         try:
             details = json.loads(row["details"])
         except (TypeError, json.JSONDecodeError):
             continue
         if row["code"] and isinstance(details, dict) and "digest" in details:
-            last[row["code"]] = details["digest"]
+            last[row["code"]] = (details["digest"], int(details.get("digest_version", 1)))
     problems = []
     for r in records:
         expected = last.get(r.archival_code)
         if expected is None:
             problems.append(Problem("digest", "审计记录中没有这件档案的归档记录", r.archival_code))
-        elif expected != record_digest(r):
+        elif expected[0] != _digest_or_none(r, expected[1]):
             problems.append(Problem("digest", "目录记录与审计记录不符（目录被直接改动）", r.archival_code))
     codes = {r.archival_code for r in records}
     problems += [Problem("digest", "审计记录中有这件档案，但目录中没有（目录记录被删除）", code)

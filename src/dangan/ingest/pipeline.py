@@ -24,6 +24,7 @@ from typing import Any
 
 from dangan.archive.model import FilingRequest, FilingResult, Source
 from dangan.config import Workspace
+from dangan.content.hashing import copy_hashing, sha256_file
 from dangan.errors import ArchiveError, ConfigError, DanganError, IngestError
 from dangan.fsutil import fsync_dir, unique_path
 from dangan.ingest import ocr as ocr_mod
@@ -170,7 +171,7 @@ class Pipeline:
         self.staging_dir.mkdir(parents=True, exist_ok=True)
         target = unique_path(self.staging_dir, f"{os.getpid()}-{path.stem[:60]}{path.suffix.lower()}")
         try:
-            sha = copy_hashing(path, target)
+            sha, _ = copy_hashing(path, target)
         except OSError as e:
             target.unlink(missing_ok=True)
             if file_signature(path) is None:
@@ -351,29 +352,13 @@ def _opt(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def copy_hashing(src: Path, target: Path) -> str:
-    """Copy ``src`` to ``target`` (fsynced) and return the sha256 of the bytes copied."""
-    h = hashlib.sha256()
-    with open(src, "rb") as inp, open(target, "wb") as out:
-        while chunk := inp.read(1024 * 1024):
-            h.update(chunk)
-            out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
-    return h.hexdigest()
-
-
 def hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256_file(path)[0]
 
 
 def other_text(path: Path, fmt: str) -> tuple[str | None, str | None]:
     """Text of TXT/DOCX files via the archive's extractor."""
-    from dangan.ingest import extract
+    from dangan.content import extract
 
     try:
         result = extract.extract(path)
