@@ -70,7 +70,7 @@ def bench_filing(n: int, work: Path) -> float:
     # 件号 has four digits: spread the files over two years (<= 9999 per year/period/category)
     reqs = [FilingRequest(path=p, category="SF", date=dt.date(2025 + i % 2, 6, 1))
             for i, p in enumerate(sorted(src.iterdir()))]
-    with Archive(ws) as archive:
+    with Archive.open(ws) as archive:
         t0 = time.perf_counter()
         results = archive.file_many(reqs)
         elapsed = time.perf_counter() - t0
@@ -88,7 +88,7 @@ def setup_verify(gb: float, work: Path) -> tuple[Archive, list[Path]]:
     count = max(1, int(gb * 1024**3 / size))
     for i in range(count):
         (src / f"scan-{i:04d}.pdf").write_bytes(big_pdf(i, size))
-    archive = Archive(ws)
+    archive = Archive.open(ws)
     archive.file_many([FilingRequest(path=p, category="YH") for p in sorted(src.iterdir())])
     shutil.rmtree(src)
     stored = [archive.store.abs(f.path) for r in archive.list() for f in r.files]

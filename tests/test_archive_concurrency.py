@@ -29,7 +29,7 @@ FILER = textwrap.dedent(
     ws = open_workspace(sys.argv[1])
     src = Path(sys.argv[2])
     start_at = float(sys.argv[3])
-    with Archive(ws) as archive:
+    with Archive.open(ws) as archive:
         print("ready", flush=True)
         while time.time() < start_at:
             time.sleep(0.001)
@@ -56,7 +56,7 @@ def assert_consistent(ws: Workspace, reports: list | None = None) -> list:
     """Every record has its file with the right hash; no duplicate content; no gap in 件号."""
     import hashlib
 
-    with Archive(ws) as archive:
+    with Archive.open(ws) as archive:
         if reports is not None:
             reports.append(archive.reconcile_report)
         records = archive.list()
@@ -78,7 +78,7 @@ def assert_consistent(ws: Workspace, reports: list | None = None) -> list:
 def test_two_processes_file_400_documents_without_gaps(ws: Workspace, tmp_path: Path) -> None:
     a = make_docs(tmp_path / "a", "甲", 200)
     b = make_docs(tmp_path / "b", "乙", 200)
-    Archive(ws).close()  # create the catalogue once
+    Archive.open(ws).close()  # create the catalogue once
     start_at = time.time() + 1.5
     procs = [spawn(ws, a, start_at), spawn(ws, b, start_at)]
     outputs = [p.communicate(timeout=150) for p in procs]
@@ -93,7 +93,7 @@ def test_two_processes_file_400_documents_without_gaps(ws: Workspace, tmp_path: 
 
 def test_sigkill_during_filing_never_leaves_half_states(ws: Workspace, tmp_path: Path) -> None:
     rng = random.Random(20261126)
-    Archive(ws).close()
+    Archive.open(ws).close()
     killed_mid_run = 0
     reports: list = []
     for run in range(20):

@@ -17,7 +17,7 @@ from dangan.errors import ArchiveError, IngestError, SearchIndexError
 
 @pytest.fixture
 def archive(ws: Workspace) -> Archive:
-    with Archive(ws) as a:
+    with Archive.open(ws) as a:
         yield a
 
 
@@ -159,7 +159,7 @@ class Recorder:
 
 def test_listeners_hear_filing_and_a_failing_listener_does_not_roll_back(ws: Workspace, tmp_path: Path) -> None:
     bad, good = Recorder(fail_on="坏"), Recorder()
-    with Archive(ws, listeners=[bad, good]) as archive:
+    with Archive.open(ws, listeners=[bad, good]) as archive:
         ok = archive.file(FilingRequest(path=write(tmp_path, "ok.txt", "好文本"), category="TS")).record
         assert good.events == [(ArchiveEvent.FILED, ok.archival_code, "好文本")]
         with pytest.raises(SearchIndexError, match="dangan index rebuild") as info:
@@ -184,7 +184,7 @@ class BatchRecorder:
 def test_a_batch_listener_gets_a_whole_filing_batch_in_one_call(ws: Workspace, tmp_path: Path) -> None:
     listener = BatchRecorder()
     paths = [write(tmp_path, f"{i}.txt", f"投诉记录 {i}") for i in range(30)]
-    with Archive(ws, listeners=[listener]) as archive:
+    with Archive.open(ws, listeners=[listener]) as archive:
         results = archive.file_many([FilingRequest(path=p, category="TS") for p in paths])
     assert listener.batches == [[r.record.archival_code for r in results]]
 
@@ -204,10 +204,10 @@ def test_export_copies_and_never_writes_back(archive: Archive, tmp_path: Path) -
 
 
 def test_catalogue_migrates_and_uses_wal(archive: Archive) -> None:
-    conn = archive._conn
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
-    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+    catalogue = archive.catalogue
+    assert catalogue.pragma("journal_mode") == "wal"
+    assert catalogue.schema_version() >= 2
+    assert catalogue.pragma("busy_timeout") > 0
 
 
 # -- CLI -------------------------------------------------------------------------------
@@ -298,7 +298,7 @@ def test_no_output_option_can_overwrite_archived_files_or_the_catalogue(cli, ws:
 def test_a_signed_copy_committed_while_the_index_fails_is_reported_with_its_result(ws: Workspace, tmp_path: Path) -> None:
     """The watcher needs the committed result to remove the scan from the inbox instead of retrying it."""
     bad = Recorder(fail_on="签字")
-    with Archive(ws, listeners=[bad]) as archive:
+    with Archive.open(ws, listeners=[bad]) as archive:
         code = archive.file(FilingRequest(path=write(tmp_path, "n.txt", "通知单"), category="ZX")).record.archival_code
         with pytest.raises(SearchIndexError) as info:
             archive.attach_signed_copy(code, write(tmp_path, "scan.txt", "签字扫描件"), text="签字扫描件")

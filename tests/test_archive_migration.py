@@ -43,7 +43,6 @@ def test_the_old_records_holds_and_trail_are_read_back(old_ws: Workspace, cli_fo
     assert len(listed["Z001-2026-D30-SF-0001"]["files"]) == 3  # PDF, DOCX, signed scan
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7: numbers still live in .dangan/numbers.sqlite")
 def test_document_numbers_go_on_after_the_old_number_cache_is_lost(old_ws: Workspace, cli_for) -> None:  # type: ignore[no-untyped-def]
     import json
 

@@ -50,7 +50,7 @@ def test_disposal_is_refused_until_expired_and_every_hold_released(cli, ws: Work
     assert res.exit_code == 0, res.output
     assert "销毁清册已归档" in res.output
 
-    with Archive(ws) as archive:
+    with Archive.open(ws) as archive:
         record = archive.get(old)
         assert record.status is Status.DISPOSED and record.title == "旧投诉"  # metadata stays
         assert all(f.destroyed and not archive.store.abs(f.path).exists() for f in record.files)
@@ -94,7 +94,7 @@ def test_extend_only_lengthens_and_blocks_disposal(cli, tmp_path: Path) -> None:
 def test_library_refusals_name_each_record(ws: Workspace, tmp_path: Path) -> None:
     p = tmp_path / "a.txt"
     p.write_text("x", encoding="utf-8")
-    with Archive(ws) as archive:
+    with Archive.open(ws) as archive:
         code = archive.file(FilingRequest(path=p, category="TS")).record.archival_code
         with pytest.raises(RetentionError) as info:
             archive.dispose([code, "Z001-2000-D10-TS-0001"], approver="王主任", reason="到期")

@@ -87,13 +87,10 @@ def test_generate_sample_writes_pdf_and_docx_and_files_them(cli, ws: Workspace, 
     assert doc["archival_code"].startswith("Z001-")
     assert sorted(Path(p).suffix for p in doc["files"].values()) == [".docx", ".pdf"]
     assert all(Path(p).parent == out for p in doc["files"].values())
-    from dangan.services import open_archive
+    from dangan.app import Dangan
 
-    archive = open_archive(ws)
-    try:
-        records = archive.list()
-    finally:
-        archive.close()
+    with Dangan.open(ws) as app:
+        records = app.records()
     assert [rec.doc_number for rec in records] == [doc["doc_number"]]
     assert records[0].form_id == "payment-notice"
     assert records[0].form_data["phone"] == "138****5678"

@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from dangan.app import Dangan
 from dangan.config import Workspace
 from dangan.ingest import quarantine as q
-from dangan.ingest.pipeline import Pipeline
-from dangan.ingest.watcher import Watcher
-from dangan.services import open_archive
 from watch_helpers import backdate, configure, records, run_once
 
 
@@ -34,9 +32,9 @@ def test_file_written_slowly_is_filed_once_and_complete(ws: Workspace, tmp_path:
     stop = threading.Event()
     outcomes = []
 
-    def watch() -> None:  # the archive's connection belongs to the thread that opens it
-        with open_archive(ws) as archive:
-            Watcher(ws, Pipeline(ws, archive), on_outcome=outcomes.append).run(stop)
+    def watch() -> None:
+        with Dangan.open(ws) as app:
+            app.watcher(on_outcome=outcomes.append).run(stop)
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
@@ -72,8 +70,8 @@ def _spawn_watcher(ws: Workspace) -> subprocess.Popen:
 
 def _inventory(ws: Workspace, inbox: Path) -> tuple[list[str], set[str], set[str]]:
     """(sha of every archived file, sha of files waiting in the inbox, sha in quarantine)."""
-    with open_archive(ws) as archive:
-        archived = [f.sha256 for r in archive.list() for f in r.files]
+    with Dangan.open(ws) as app:
+        archived = [f.sha256 for r in app.records() for f in r.files]
     waiting = {_sha(p.read_bytes()) for p in inbox.iterdir() if p.is_file()}
     quarantined = {_sha(e.path.read_bytes()) for e in q.entries(ws.quarantine_dir)}
     return archived, waiting, quarantined

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from dangan.archive.model import FileRole, FilingRequest, Source
+from dangan.archive.model import FileRole
 from dangan.config import Workspace
 from dangan.ingest import ocr
 from watch_helpers import backdate, configure, records, run_once, search_total
@@ -20,25 +20,11 @@ needs_ocr = pytest.mark.skipif(not ocr.available(), reason="dangan[ocr] not inst
 
 
 def _generate(ws: Workspace, form_id: str):  # -> (GeneratedDocument, code)
-    from dangan.forms import generate
-    from dangan.services import open_archive
+    from dangan.app import Dangan
 
-    doc = generate(ws, form_id, sample=True).documents[0]
-    with open_archive(ws) as archive:
-        result = archive.file(
-            FilingRequest(
-                path=doc.files["pdf"],
-                category=doc.category,
-                title=doc.title,
-                doc_number=doc.doc_number,
-                source=Source.GENERATED,
-                form_id=doc.form_id,
-                building=doc.building,
-                unit=doc.unit,
-                room=doc.room,
-            )
-        )
-    return doc, result.record.archival_code
+    with Dangan.open(ws) as app:
+        outcome = app.generate(form_id, sample=True, formats=("pdf",))
+    return outcome.documents[0], outcome.filed[0].record.archival_code
 
 
 def _scan(pdf: Path, *, angle: float, seed: int) -> Image.Image:

@@ -38,26 +38,24 @@ def backdate(*paths: Path, seconds: float = 60) -> None:
 
 
 def run_once(ws: Workspace, **kw):  # -> list[Outcome]
-    from dangan.ingest.pipeline import Pipeline
-    from dangan.ingest.watcher import Watcher
-    from dangan.services import open_archive
+    from dangan.app import Dangan
 
-    with open_archive(ws) as archive:
-        return Watcher(ws, Pipeline(ws, archive, **kw)).run_once()
+    with Dangan.open(ws) as app:
+        return app.watcher(**kw).run_once()
 
 
 def records(ws: Workspace):
-    from dangan.services import open_archive
+    from dangan.app import Dangan
 
-    with open_archive(ws) as archive:
-        return archive.list()
+    with Dangan.open(ws) as app:
+        return app.records()
 
 
 def duplicate_events(ws: Workspace, code: str) -> int:
-    from dangan.services import open_archive
+    from dangan.app import Dangan
 
-    with open_archive(ws) as archive:
-        return sum(1 for e in archive.audit_trail(code) if e.event == "duplicate")
+    with Dangan.open(ws) as app:
+        return sum(1 for e in app.audit_trail(code) if e.event == "duplicate")
 
 
 def search_total(ws: Workspace, query: str) -> int:

@@ -27,3 +27,11 @@ def parse_qr_payload(text: str) -> tuple[str, str] | None:
 
 def is_doc_number(text: str) -> bool:
     return bool(_DOC_NUMBER.match(text))
+
+
+def split_doc_number(text: str) -> tuple[str, int, int] | None:
+    """``JF-2026-0007`` → ("JF", 2026, 7); None if it is not a dangan document number."""
+    if not _DOC_NUMBER.match(text):
+        return None
+    prefix, year, seq = text.rsplit("-", 2)
+    return prefix, int(year), int(seq)

@@ -1,30 +1,33 @@
-"""The audit trail: an append-only table whose entries are hash-chained.
+"""The audit trail: an append-only chain of entries, each hashing the one before (pure functions).
 
-Each entry's hash is ``sha256(prev_hash + canonical JSON of the entry)``,
-where the entry is its id, time, event, archival code and details.  Editing,
-deleting or inserting a row breaks the chain from that row on.
+Version 2 entries (written from dangan 0.2 on) hash
+``sha256(prev_hash + canonical({"v": 2, "id", "ts", "event", "code", "actor", "details"}))``,
+so the acting user is covered; version 1 entries (dangan 0.1) hashed the same
+without ``v`` and ``actor``, and keep verifying as they were written.  Editing,
+deleting or inserting an entry breaks the chain from that entry on.
 
-Entries that change a record carry ``digest``: the hash of the record's
-catalogue row, files and metadata after the change.  ``verify`` recomputes
-it, so a catalogue row edited by hand is caught too.
+Entries that change a record carry ``digest`` (see :mod:`dangan.archive.digest`).
+The catalogue stores entries (:class:`~dangan.archive.catalogue.AuditLog`);
+this module seals and checks them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from dangan.actor import Actor
 from dangan.archive.digest import canonical
 
 GENESIS = "0" * 64
+VERSION = 2
 
 
-class AuditEvent:
+class AuditEvent(StrEnum):
     FILED = "filed"
     SIGNED_COPY = "signed_copy"
     DUPLICATE = "duplicate"
@@ -59,70 +62,51 @@ class AuditEntry:
     ts: str
     event: str
     code: str | None
-    details: dict[str, Any]
+    details: dict[str, Any] | None  # None: the stored details do not parse (tampering)
     prev_hash: str
     hash: str
+    actor: Actor | None = None
+    version: int = VERSION
 
 
-def entry_hash(prev_hash: str, *, id: int, ts: str, event: str, code: str | None, details: dict[str, Any]) -> str:
-    body = canonical({"id": id, "ts": ts, "event": event, "code": code, "details": details})
+def entry_hash(prev_hash: str, *, id: int, ts: str, event: str, code: str | None, details: Any,
+               actor: Actor | None, version: int) -> str:
+    if version == 1:
+        body = canonical({"id": id, "ts": ts, "event": event, "code": code, "details": details})
+    else:
+        body = canonical({"v": version, "id": id, "ts": ts, "event": event, "code": code,
+                          "actor": actor.to_dict() if actor else None, "details": details})
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
-def append(
-    conn: sqlite3.Connection, event: str, *, code: str | None, details: dict[str, Any] | None = None
-) -> AuditEntry:
-    """Append one entry.  Call inside the write transaction that makes the change."""
-    details = details or {}
-    last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-    prev = last["hash"] if last else GENESIS
-    new_id = (last["id"] + 1) if last else 1
-    ts = dt.datetime.now().astimezone().isoformat(timespec="microseconds")
-    h = entry_hash(prev, id=new_id, ts=ts, event=event, code=code, details=details)
-    conn.execute(
-        "INSERT INTO audit (id, ts, event, code, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (new_id, ts, event, code, canonical(details), prev, h),
-    )
-    return AuditEntry(new_id, ts, event, code, details, prev, h)
+def seal(head: tuple[int, str] | None, event: str, *, code: str | None, details: dict[str, Any],
+         at: dt.datetime, actor: Actor | None) -> AuditEntry:
+    """The next entry after ``head`` (id, hash), with its hash."""
+    prev = head[1] if head else GENESIS
+    new_id = head[0] + 1 if head else 1
+    ts = at.isoformat(timespec="microseconds")
+    h = entry_hash(prev, id=new_id, ts=ts, event=str(event), code=code, details=details, actor=actor,
+                   version=VERSION)
+    return AuditEntry(new_id, ts, str(event), code, details, prev, h, actor, VERSION)
 
 
-def entries(conn: sqlite3.Connection, *, code: str | None = None) -> list[AuditEntry]:
-    if code is None:
-        rows = conn.execute("SELECT * FROM audit ORDER BY id")
-    else:
-        rows = conn.execute("SELECT * FROM audit WHERE code = ? ORDER BY id", (code,))
-    return [_entry(r) for r in rows]
-
-
-def _entry(row: sqlite3.Row) -> AuditEntry:
-    try:
-        details = json.loads(row["details"])
-    except (TypeError, json.JSONDecodeError):
-        details = {"_unparseable": row["details"]}
-    return AuditEntry(row["id"], row["ts"], row["event"], row["code"], details, row["prev_hash"], row["hash"])
-
-
-def check_chain(rows: Iterable[sqlite3.Row]) -> list[str]:
+def check_chain(entries: Iterable[AuditEntry]) -> list[str]:
     """Problems in the chain, as Chinese sentences naming the entry; empty if intact."""
     problems: list[str] = []
     prev = GENESIS
     expected_id = 1
-    for row in rows:
-        if row["id"] != expected_id:
-            problems.append(f"审计记录第 {expected_id} 条缺失（下一条是第 {row['id']} 条）")
-        if row["prev_hash"] != prev:
-            problems.append(f"审计记录第 {row['id']} 条与上一条的链接不符（记录被删除、插入或改动）")
-        try:
-            details = json.loads(row["details"])
-        except (TypeError, json.JSONDecodeError):
-            details = None
-        recomputed = (
-            entry_hash(row["prev_hash"], id=row["id"], ts=row["ts"], event=row["event"], code=row["code"], details=details)
-            if details is not None
-            else None
-        )
-        if recomputed != row["hash"]:
-            problems.append(f"审计记录第 {row['id']} 条的内容被改动（哈希不符）")
-        prev = row["hash"]
-        expected_id = row["id"] + 1
+    for e in entries:
+        if e.id != expected_id:
+            problems.append(f"审计记录第 {expected_id} 条缺失（下一条是第 {e.id} 条）")
+        if e.prev_hash != prev:
+            problems.append(f"审计记录第 {e.id} 条与上一条的链接不符（记录被删除、插入或改动）")
+        if e.version == 1 and e.actor is not None:
+            problems.append(f"审计记录第 {e.id} 条的操作人不受旧版哈希保护（被改动）")
+        recomputed = None if e.details is None else entry_hash(
+            e.prev_hash, id=e.id, ts=e.ts, event=e.event, code=e.code, details=e.details, actor=e.actor,
+            version=e.version)
+        if recomputed != e.hash:
+            problems.append(f"审计记录第 {e.id} 条的内容被改动（哈希不符）")
+        prev = e.hash
+        expected_id = e.id + 1
     return problems

@@ -1,23 +1,18 @@
-"""归档文件目录 (file list): per year and category, PDF through the forms engine or XLSX.
+"""归档文件目录 (file list): its rows, per year and category, and the XLSX form of it.
 
 Columns (DOMAIN.md §3): 序号, 档号, 文号, 责任者, 题名, 日期 (YYYYMMDD), 密级,
-页数, 备注.  A4 landscape, header repeated on every page, page numbers.
+页数, 备注.  The PDF (A4 landscape, header on every page) is rendered by the
+forms engine from :func:`file_list_data`; the app layer wires that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dangan.archive.model import Record, Status
-from dangan.fsutil import atomic_write_bytes, safe_filename
-
-if TYPE_CHECKING:
-    from dangan.archive.service import Archive
+from dangan.archive.plan import FilePlan
 
 FORM_ID = "archive-file-list"
 COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
@@ -38,36 +33,16 @@ def file_list_rows(records: list[Record]) -> list[dict[str, Any]]:
     return rows
 
 
-def heading(archive: Archive, year: int, category: str | None) -> str:
+def heading(plan: FilePlan, year: int, category: str | None) -> str:
     if category is None:
         return f"{year}年度 全部类别"
-    cat = archive.plan.get(category)
+    cat = plan.get(category)
     return f"{year}年度 {cat.name}（{cat.code}）"
 
 
-def write_file_list(archive: Archive, *, year: int, category: str | None, fmt: str, out: Path | None) -> Path:
-    code = archive.plan.get(category).code if category else None
-    records = archive.list(year=year, category=code)
-    rows = file_list_rows(records)
-    title = heading(archive, year, code)
-    if out is None:
-        out = archive.ws.output_dir / safe_filename(f"归档文件目录-{year}-{code or '全部'}.{fmt}")
-    out = archive.ws.output_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "xlsx":
-        atomic_write_bytes(out, xlsx_bytes(title, rows))
-    else:
-        _write_pdf(archive, title, rows, out)
-    return out
-
-
-def _write_pdf(archive: Archive, title: str, rows: list[dict[str, Any]], out: Path) -> None:
-    from dangan.forms import render_form
-
-    data = {"heading": title, "printed_on": dt.date.today().isoformat(), "rows": rows}
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".dangan-tmp-") as tmp:
-        doc = render_form(archive.ws, FORM_ID, data, formats=("pdf",), out_dir=Path(tmp))
-        os.replace(doc.files["pdf"], out)
+def file_list_data(title: str, rows: list[dict[str, Any]], *, printed_on: dt.date) -> dict[str, Any]:
+    """The data of the archive-file-list form."""
+    return {"heading": title, "printed_on": printed_on.isoformat(), "rows": rows}
 
 
 def xlsx_bytes(title: str, rows: list[dict[str, Any]]) -> bytes:

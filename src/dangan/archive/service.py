@@ -1,9 +1,10 @@
-"""The archive: filing, lookup, holds, retention, disposal, export, verification.
+"""The archive: filing, lookup, holds, retention, disposal, export, reconcile and verification.
 
-:class:`Archive` is the one entry point.  It owns the catalogue connection
-and the file store; every change happens inside one ``BEGIN IMMEDIATE``
-transaction that also appends the audit entry, and listeners (the search
-index) are told after the commit.
+:class:`Archive` is a facade over its collaborators: the catalogue (the
+:class:`~dangan.archive.catalogue.Catalogue` interface), the file store, the
+clock, the acting user and the listeners (the search index).  Every change
+happens inside one catalogue transaction that also appends the audit entry;
+listeners are told after the commit.
 
 Filing order (no half-states): copy into ``archive/tmp/``, fsync, check the
 hash, rename into place, commit the row.  A filing journal in ``tmp/`` lives
@@ -13,19 +14,19 @@ until the commit; finding one at start-up triggers :meth:`Archive.reconcile`.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
-import json
-import threading
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dangan.archive import audit, digest
-from dangan.archive.audit import AuditEvent
-from dangan.archive.catalog import load_records
-from dangan.archive.codes import MAX_SEQ, format_code
-from dangan.archive.db import connect, transaction
+from dangan.actor import Actor
+from dangan.archive import audit, digest, disposal
+from dangan.archive.audit import AuditEntry, AuditEvent
+from dangan.archive.catalogue import DESCRIPTIVE, Catalogue, Hold, ItemSeries, NewFile, NewRecord, RecordQuery
+from dangan.archive.codes import MAX_SEQ, format_code, parse_code
 from dangan.archive.model import (
     ArchiveEvent,
     ArchiveListener,
@@ -36,21 +37,21 @@ from dangan.archive.model import (
     Source,
     Status,
 )
-from dangan.archive.plan import FilePlan, load_plan
+from dangan.archive.plan import DISPOSAL_CATEGORY, FilePlan, load_plan
 from dangan.archive.retention import (
     check_extension,
     document_date_problem,
     effective_period,
     expiry_date,
-    is_expired,
     parse_period,
-    period_label,
 )
 from dangan.archive.store import Store
+from dangan.clock import SYSTEM, Clock
 from dangan.config import Workspace
 from dangan.content.extract import Extraction, extract_bytes
-from dangan.content.formats import suffix_for
+from dangan.content.formats import TextSource, suffix_for
 from dangan.content.hashing import sha256_bytes
+from dangan.docnumber import split_doc_number
 from dangan.errors import ArchiveError, ConfigError, RetentionError, SearchIndexError
 from dangan.fsutil import atomic_copy, fsync_dir, unique_path
 
@@ -81,6 +82,12 @@ class ReconcileReport:
     @property
     def clean(self) -> bool:
         return not (self.orphans or self.missing)
+
+    def warnings(self) -> list[str]:
+        """What a front end must show the user after start-up, in words."""
+        out = [f"启动核对：发现没有目录记录的文件，已移到 {rel}" for rel in self.orphans]
+        out += [f"启动核对：档案 {code} 的文件 {rel} 不存在，请运行 dangan verify" for code, rel in self.missing]
+        return out
 
 
 @dataclass(frozen=True)
@@ -115,24 +122,54 @@ class _Prepared:
 
 
 class Archive:
-    """The archive of one workspace.  Opening it migrates the catalogue and reconciles."""
+    """The archive of one workspace.  Opening it reconciles after a crash."""
 
-    def __init__(self, ws: Workspace, *, listeners: Sequence[ArchiveListener] = ()) -> None:
-        self.ws = ws
+    def __init__(self, catalogue: Catalogue, store: Store, *, plan: FilePlan, fonds: str, default_author: str,
+                 work_dir: Path, clock: Clock = SYSTEM, actor: Actor | None = None,
+                 listeners: Sequence[ArchiveListener] = (),
+                 register_renderer: disposal.RegisterRenderer | None = None) -> None:
+        self.catalogue = catalogue
+        self.store = store
+        self.plan = plan
+        self.fonds = fonds
+        self.default_author = default_author
+        self.work_dir = work_dir  # private scratch space outside archive/ (rendering the disposal register)
+        self.clock = clock
+        self.actor = actor
         self.listeners = list(listeners)
-        self.plan: FilePlan = load_plan(ws)
-        self.fonds: str = str(ws.config["company.fonds_code"])
-        self.store = Store(ws.archive_dir)
+        self.register_renderer = register_renderer
         self.store.ensure()
-        self._lock = threading.RLock()
-        self._conn = connect(self.store.catalog_path)
-        self._today: Callable[[], dt.date] = dt.date.today  # the real clock; tests never change it for disposal
-        self.reconcile_report: ReconcileReport = ReconcileReport()
+        self.reconcile_report = ReconcileReport()
         if self.store.temp_entries():
             self.reconcile_report = self.reconcile()
 
+    @classmethod
+    def open(cls, ws: Workspace, *, clock: Clock = SYSTEM, actor: Actor | None = None,
+             listeners: Sequence[ArchiveListener] = (),
+             register_renderer: disposal.RegisterRenderer | None = None,
+             catalogue: Catalogue | None = None) -> Archive:
+        """The archive of ``ws`` on its SQLite catalogue (or the ``catalogue`` given)."""
+        from dangan.archive import legacy
+        from dangan.archive.sqlite import SqliteCatalogue
+
+        store = Store(ws.archive_dir, clock=clock)
+        store.ensure()
+        cat = catalogue if catalogue is not None else SqliteCatalogue(store.catalog_path)
+        legacy.adopt_number_cache(cat, ws.state_dir, clock=clock)
+        c = ws.config
+        author = str(c.get("company.centre") or c.get("company.name") or "客服中心")
+        return cls(cat, store, plan=load_plan(ws), fonds=str(c["company.fonds_code"]), default_author=author,
+                   work_dir=ws.state_dir, clock=clock, actor=actor, listeners=listeners,
+                   register_renderer=register_renderer)
+
+    def acting_as(self, actor: Actor | None) -> Archive:
+        """The same archive (same catalogue and listeners) acting for ``actor``."""
+        other = copy.copy(self)
+        other.actor = actor
+        return other
+
     def close(self) -> None:
-        self._conn.close()
+        self.catalogue.close()
 
     def __enter__(self) -> Archive:
         return self
@@ -143,98 +180,48 @@ class Archive:
     # ------------------------------------------------------------------ lookup
 
     def get(self, code: str) -> Record:
-        with self._lock:
-            found = load_records(self._conn, "r.archival_code = ?", (code.strip(),))
-        if not found:
+        record = self.catalogue.record(code.strip())
+        if record is None:
             raise ArchiveError("档案库中没有这个档号", code=code)
-        return found[0]
+        return record
 
     def find_by_doc_number(self, doc_number: str) -> Record | None:
-        with self._lock:
-            found = load_records(self._conn, "r.doc_number = ?", (doc_number.strip(),))
+        found = self.catalogue.records(RecordQuery(doc_number=doc_number.strip(), limit=1))
         return found[0] if found else None
 
     def find_by_sha256(self, sha256: str) -> Record | None:
-        with self._lock:
-            return self._find_sha(sha256.lower())
+        return self.catalogue.find_by_sha256(sha256.lower())
 
-    def _find_sha(self, sha256: str) -> Record | None:
-        row = self._conn.execute(
-            "SELECT record_id FROM files WHERE sha256 = ? AND destroyed = 0 ORDER BY id LIMIT 1", (sha256,)
-        ).fetchone()
-        if row is None:
-            return None
-        return load_records(self._conn, "r.id = ?", (row["record_id"],))[0]
-
-    def list(
-        self,
-        *,
-        category: str | None = None,
-        year: int | None = None,
-        status: Status | str | None = None,
-        needs_review: bool | None = None,
-    ) -> list[Record]:
-        clauses, params = ["1"], []
-        if category:
-            clauses.append("r.category = ?")
-            params.append(self.plan.get(category).code)
-        if year is not None:
-            clauses.append("r.year = ?")
-            params.append(int(year))
-        if status:
-            clauses.append("r.status = ?")
-            params.append(str(Status(status)))
-        if needs_review is not None:
-            clauses.append("r.needs_review = ?")
-            params.append(int(needs_review))
-        with self._lock:
-            records = load_records(self._conn, " AND ".join(clauses), tuple(params))
-        return sorted(records, key=lambda r: (r.year, r.category, r.archival_code))
+    def list(self, *, category: str | None = None, year: int | None = None, status: Status | str | None = None,
+             needs_review: bool | None = None) -> list[Record]:
+        query = RecordQuery(category=self.plan.get(category).code if category else None,
+                            year=int(year) if year is not None else None,
+                            status=Status(status) if status else None, needs_review=needs_review)
+        return sorted(self.catalogue.records(query), key=lambda r: (r.year, r.category, r.archival_code))
 
     def text_of(self, code: str) -> str | None:
         record = self.get(code)
-        with self._lock:
-            return self._text_of_id(record.id)
-
-    def _text_of_id(self, record_id: int) -> str | None:
-        rows = self._conn.execute(
-            "SELECT t.text FROM texts t JOIN files f ON f.id = t.file_id "
-            "WHERE f.record_id = ? AND f.destroyed = 0 ORDER BY f.id",
-            (record_id,),
-        ).fetchall()
-        parts = [r["text"] for r in rows if r["text"]]
-        return "\n\n".join(parts) if parts else None
+        return self.catalogue.texts_of([record.id])[record.id]
 
     def iter_index_documents(self, *, batch: int = 500) -> Iterator[tuple[Record, str | None]]:
         """Every record with its text, by id (disposed records come with text None)."""
         last = 0
         while True:
-            with self._lock:
-                ids = [
-                    r["id"]
-                    for r in self._conn.execute(
-                        "SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
-                    )
-                ]
-                if not ids:
-                    return
-                records = load_records(self._conn, "r.id BETWEEN ? AND ?", (ids[0], ids[-1]))
-                texts = {r.id: self._text_of_id(r.id) for r in records}
+            records = self.catalogue.records(RecordQuery(after_id=last, limit=batch))
+            if not records:
+                return
+            texts = self.catalogue.texts_of(r.id for r in records)
             yield from ((r, texts[r.id]) for r in records)
-            last = ids[-1]
+            last = records[-1].id
 
     def categories(self) -> FilePlan:
         return self.plan
 
-    def holds_of(self, code: str, *, active_only: bool = True) -> list[dict[str, Any]]:
-        record = self.get(code)
-        sql = "SELECT * FROM holds WHERE record_id = ?" + (" AND released_at IS NULL" if active_only else "")
-        with self._lock:
-            return [dict(r) for r in self._conn.execute(sql + " ORDER BY id", (record.id,))]
+    def holds_of(self, code: str, *, active_only: bool = True) -> list[Hold]:
+        return self.catalogue.holds(self.get(code).id, active_only=active_only)
 
-    def audit_trail(self, code: str | None = None) -> list[audit.AuditEntry]:
-        with self._lock:
-            return audit.entries(self._conn, code=code)
+    def audit_trail(self, code: str | None = None) -> list[AuditEntry]:
+        return self.catalogue.audit_entries(code=code)
 
     # ------------------------------------------------------------------ filing
 
@@ -249,8 +236,8 @@ class Archive:
         failures: list[tuple[str, Exception]] = []
         for start in range(0, len(prepared), BATCH):
             chunk = prepared[start : start + BATCH]
-            with self._lock:
-                chunk_results = self._file_chunk(chunk)
+            with self._filing_tx() as tx:
+                chunk_results = self._file_chunk_in_tx(chunk, tx.published)
             results.extend(chunk_results)
             events = [(ArchiveEvent.FILED, r.record) for r in chunk_results if not r.duplicate]
             failures.extend(self._notify_quietly(events))
@@ -262,7 +249,7 @@ class Archive:
 
     def _prepare(self, req: FilingRequest) -> _Prepared:
         self.plan.get(req.category)  # unknown category fails before anything is read
-        problem = document_date_problem(req.date, self._today()) if req.date else None
+        problem = document_date_problem(req.date, self.clock.today()) if req.date else None
         if problem:
             raise ArchiveError(problem, path=req.path, field="日期")
         p = self._prepare_file(Path(req.path), with_text=req.text is None, name=req.original_name)
@@ -278,19 +265,9 @@ class Archive:
             data = path.read_bytes()
         except OSError as e:
             raise ArchiveError(f"无法读取要归档的文件：{e.strerror or e}", path=path) from e
-        extraction = extract_bytes(data, name=str(path), with_text=with_text)
-        return _Prepared(
-            req=FilingRequest(path=path, category=""),
-            src=path,
-            sha256=sha256_bytes(data),
-            size=len(data),
-            extraction=extraction,
-            original_name=name or path.name,
-        )
-
-    def _file_chunk(self, chunk: list[_Prepared]) -> list[FilingResult]:
-        with self._filing_tx() as tx:
-            return self._file_chunk_in_tx(chunk, tx.published)
+        return _Prepared(req=FilingRequest(path=path, category=""), src=path, sha256=sha256_bytes(data),
+                         size=len(data), extraction=extract_bytes(data, name=str(path), with_text=with_text),
+                         original_name=name or path.name)
 
     @contextlib.contextmanager
     def _filing_tx(self) -> Iterator[_Tx]:
@@ -304,27 +281,33 @@ class Archive:
         """
         tx = _Tx()
         journal: Path | None = None
-        with self._lock:
-            try:
-                with transaction(self._conn):
-                    journal = self._begin_journal()
-                    try:
-                        yield tx
-                        self.store.sync_dirs(tx.published)
-                    except BaseException:
-                        self._unpublish(tx.published)
-                        raise
-                for action in tx.after_commit:
-                    action()
-            finally:
-                if journal is not None:
-                    journal.unlink(missing_ok=True)
+        try:
+            with self.catalogue.transaction():
+                journal = self._begin_journal()
+                try:
+                    yield tx
+                    self.store.sync_dirs(tx.published)
+                except BaseException:
+                    for path in tx.published:
+                        path.unlink(missing_ok=True)
+                    raise
+            for action in tx.after_commit:
+                action()
+        finally:
+            if journal is not None:
+                journal.unlink(missing_ok=True)
+
+    def _begin_journal(self) -> Path:
+        journal = self.store.new_temp(".journal")
+        journal.write_bytes(b"filing\n")
+        fsync_dir(journal.parent)
+        return journal
 
     def _file_chunk_in_tx(self, chunk: list[_Prepared], published: list[Path]) -> list[FilingResult]:
         seen: dict[str, Record] = {}
         results: list[FilingResult] = []
         for p in chunk:
-            existing = seen.get(p.sha256) or self._find_sha(p.sha256)
+            existing = seen.get(p.sha256) or self.catalogue.find_by_sha256(p.sha256)
             if existing is not None:
                 self._audit_duplicate(existing, source_name=p.original_name, sha256=p.sha256)
                 results.append(FilingResult(record=existing, duplicate=True))
@@ -334,103 +317,60 @@ class Archive:
             results.append(FilingResult(record=record, duplicate=False))
         return results
 
-    def _begin_journal(self) -> Path:
-        journal = self.store.new_temp(".journal")
-        journal.write_bytes(b"filing\n")
-        fsync_dir(journal.parent)
-        return journal
-
-    def _unpublish(self, paths: list[Path]) -> None:
-        for path in paths:
-            path.unlink(missing_ok=True)
-
     def _file_one(self, p: _Prepared, published: list[Path]) -> Record:
         req = p.req
         cat = self.plan.get(req.category)
-        date = req.date or self._today()
-        seq = self._next_seq(date.year, cat.period, cat.code)
+        date = req.date or self.clock.today()
+        series = ItemSeries(self.fonds, date.year, cat.period, cat.code)
+        seq = self.catalogue.next_item_number(series)
+        if seq > MAX_SEQ:
+            raise ArchiveError(f"{date.year} 年度 {cat.code} 类 {cat.period} 的件号已用完（最多 {MAX_SEQ} 件）")
         code = format_code(self.fonds, date.year, cat.period, cat.code, seq)
-        record_id = self._insert_record(req, code=code, date=date, period=cat.period, seq=seq, category=cat.code, p=p)
-        self._store_file(p, record_id, code=code, role=FileRole.ORIGINAL, name=code, published=published)
+        text_source = req.text_source or (p.extraction.source if req.text is None else TextSource.OCR)
+        record_id = self.catalogue.insert_record(NewRecord(
+            archival_code=code, series=series, seq=seq, period=cat.period,
+            title=(req.title or "").strip() or Path(p.original_name).stem, doc_number=req.doc_number or None,
+            author=(req.author or "").strip() or self.default_author, date=date, security=req.security or "无",
+            source=Source(req.source), form_id=req.form_id, form_data=req.form_data, needs_review=req.needs_review,
+            text_source=str(text_source), filed_at=self.clock.now(), building=req.building, unit=req.unit,
+            room=req.room, meta={str(k): str(v) for k, v in req.meta.items()},
+        ))
+        if req.doc_number:
+            self._note_doc_number(req.doc_number, req.form_id)
+        if req.text is not None:
+            text, source = req.text, str(req.text_source or TextSource.OCR)
+        else:
+            text, source = p.extraction.text, str(p.extraction.source)
+        self._store_file(p, record_id, series, role=FileRole.ORIGINAL, name=code, published=published,
+                         text=text, text_source=source)
         for n, att in enumerate(p.attachments, start=1):
-            self._store_file(att, record_id, code=code, role=FileRole.ATTACHMENT, name=f"{code}-att-{n}",
+            self._store_file(att, record_id, series, role=FileRole.ATTACHMENT, name=f"{code}-att-{n}",
                              published=published)
-        record = load_records(self._conn, "r.id = ?", (record_id,))[0]
+        record = self.get(code)
         self._audit_change(AuditEvent.FILED, record, original_name=p.original_name, sha256=p.sha256,
                            source=str(record.source))
         return record
 
-    def _next_seq(self, year: int, period: str, category: str) -> int:
-        row = self._conn.execute(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM records "
-            "WHERE fonds = ? AND year = ? AND code_period = ? AND category = ?",
-            (self.fonds, year, period, category),
-        ).fetchone()
-        seq = int(row[0])
-        if seq > MAX_SEQ:
-            raise ArchiveError(f"{year} 年度 {category} 类 {period} 的件号已用完（最多 {MAX_SEQ} 件）")
-        return seq
+    def _note_doc_number(self, doc_number: str, form_id: str | None) -> None:
+        parts = split_doc_number(doc_number)
+        if parts is not None:
+            self.catalogue.note_doc_number(*parts, doc_number=doc_number, form_id=form_id, at=self.clock.now())
 
-    def _insert_record(
-        self, req: FilingRequest, *, code: str, date: dt.date, period: str, seq: int, category: str, p: _Prepared
-    ) -> int:
-        title = (req.title or "").strip() or Path(p.original_name).stem
-        author = (req.author or "").strip() or self._default_author()
-        text_source = req.text_source or (p.extraction.source if req.text is None else "ocr")
-        cur = self._conn.execute(
-            "INSERT INTO records (archival_code, fonds, year, code_period, category, seq, period, title, "
-            "doc_number, author, date, security, source, status, building, unit, room, form_id, form_data, "
-            "needs_review, text_source, filed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                code, self.fonds, date.year, period, category, seq, period, title,
-                req.doc_number or None, author, date.isoformat(), req.security or "无", str(Source(req.source)),
-                str(Status.ACTIVE), req.building, req.unit, req.room, req.form_id,
-                json.dumps(req.form_data, ensure_ascii=False, default=str) if req.form_data is not None else None,
-                int(req.needs_review), text_source, _now().isoformat(),
-            ),
-        )
-        record_id = int(cur.lastrowid or 0)
-        self._conn.executemany(
-            "INSERT INTO meta (record_id, key, value) VALUES (?, ?, ?)",
-            [(record_id, str(k), str(v)) for k, v in req.meta.items()],
-        )
-        return record_id
-
-    def _default_author(self) -> str:
-        return str(self.ws.config.get("company.centre") or self.ws.config.get("company.name") or "客服中心")
-
-    def _store_file(
-        self, p: _Prepared, record_id: int, *, code: str, role: FileRole, name: str, published: list[Path],
-        text: str | None = None, text_source: str | None = None,
-    ) -> None:
-        rec = self._conn.execute("SELECT year, code_period, category FROM records WHERE id = ?", (record_id,)).fetchone()
-        rel = self.store.rel_path(
-            year=rec["year"], period=rec["code_period"], category=rec["category"],
-            name=name + suffix_for(p.extraction.format),
-        )
+    def _store_file(self, p: _Prepared, record_id: int, series: ItemSeries, *, role: FileRole, name: str,
+                    published: list[Path], text: str | None = None, text_source: str | None = None) -> None:
+        rel = self.store.rel_path(year=series.year, period=series.period, category=series.category,
+                                  name=name + suffix_for(p.extraction.format))
         tmp = self.store.copy_to_temp(p.src, expected_sha256=p.sha256)
         try:
             published.append(self.store.publish(tmp, rel))
         finally:
             tmp.unlink(missing_ok=True)
-        cur = self._conn.execute(
-            "INSERT INTO files (record_id, role, path, sha256, size, format, page_count, original_name) "
-            "VALUES (?,?,?,?,?,?,?,?)",
-            (record_id, str(role), rel, p.sha256, p.size, p.extraction.format, p.extraction.page_count,
-             p.original_name),
-        )
-        if role is FileRole.ORIGINAL:
-            text, text_source = (p.req.text, p.req.text_source or "ocr") if p.req.text is not None else (
-                p.extraction.text, p.extraction.source)
-        if text:
-            self._conn.execute(
-                "INSERT INTO texts (file_id, source, text) VALUES (?, ?, ?)", (cur.lastrowid, text_source, text)
-            )
+        self.catalogue.add_file(record_id, NewFile(
+            role=role, path=rel, sha256=p.sha256, size=p.size, format=p.extraction.format,
+            page_count=p.extraction.page_count, original_name=p.original_name, text=text, text_source=text_source))
 
-    def attach_signed_copy(
-        self, code: str, path: Path, *, text: str | None = None, text_source: str | None = None,
-        original_name: str | None = None,
-    ) -> FilingResult:
+    def attach_signed_copy(self, code: str, path: Path, *, text: str | None = None, text_source: str | None = None,
+                           original_name: str | None = None) -> FilingResult:
         """Add a scan of the signed paper copy to a (generated) record."""
         p = self._prepare_file(Path(path), with_text=text is None, name=original_name)
         with self._filing_tx() as tx:
@@ -441,48 +381,51 @@ class Archive:
                 raise self._listener_error(failures, [result])
         return result
 
-    def _attach_in_tx(
-        self, code: str, p: _Prepared, *, text: str | None, text_source: str | None, published: list[Path]
-    ) -> FilingResult:
-        existing = self._find_sha(p.sha256)
+    def _attach_in_tx(self, code: str, p: _Prepared, *, text: str | None, text_source: str | None,
+                      published: list[Path]) -> FilingResult:
+        existing = self.catalogue.find_by_sha256(p.sha256)
         if existing is not None:
             self._audit_duplicate(existing, source_name=p.original_name, sha256=p.sha256)
             return FilingResult(record=existing, duplicate=True)
-        record = self._get_in_tx(code)
+        record = self.get(code)
         if record.status is Status.DISPOSED:
             raise ArchiveError("该档案已销毁，不能再添加签字扫描件", code=code)
         n = 1 + sum(1 for f in record.files if f.role is FileRole.SIGNED)
         if text is None:
-            text, text_source = p.extraction.text, p.extraction.source
-        self._store_file(p, record.id, code=code, role=FileRole.SIGNED, name=f"{code}-signed-{n}",
-                         published=published, text=text, text_source=text_source or "ocr")
-        record = self._get_in_tx(code)
+            text, text_source = p.extraction.text, str(p.extraction.source)
+        parsed = parse_code(record.archival_code)
+        series = ItemSeries(parsed.fonds, parsed.year, parsed.period, parsed.category)
+        self._store_file(p, record.id, series, role=FileRole.SIGNED, name=f"{record.archival_code}-signed-{n}",
+                         published=published, text=text, text_source=text_source or str(TextSource.OCR))
+        record = self.get(code)
         self._audit_change(AuditEvent.SIGNED_COPY, record, original_name=p.original_name, sha256=p.sha256)
         return FilingResult(record=record, duplicate=False)
 
     def record_duplicate(self, record: Record, *, source_name: str) -> None:
         """Note in the audit trail that ``source_name`` repeated an already filed record."""
-        with self._lock, transaction(self._conn):
-            self._audit_duplicate(record, source_name=source_name, sha256=record.original.sha256 if record.original else "")
+        with self.catalogue.transaction():
+            self._audit_duplicate(record, source_name=source_name,
+                                  sha256=record.original.sha256 if record.original else "")
+
+    # ------------------------------------------------------------------ audit
+
+    def _audit(self, event: AuditEvent, *, code: str | None, details: dict[str, Any]) -> AuditEntry:
+        """Append an entry (inside the transaction that makes the change)."""
+        head = self.catalogue.audit_head()
+        entry = audit.seal((head.id, head.hash) if head else None, event, code=code, details=details,
+                           at=self.clock.now(), actor=self.actor)
+        self.catalogue.insert_audit(entry)
+        return entry
 
     def _audit_duplicate(self, record: Record, *, source_name: str, sha256: str) -> None:
-        audit.append(self._conn, AuditEvent.DUPLICATE, code=record.archival_code,
-                     details={"source_name": source_name, "sha256": sha256})
+        self._audit(AuditEvent.DUPLICATE, code=record.archival_code,
+                    details={"source_name": source_name, "sha256": sha256})
 
-    def _get_in_tx(self, code: str) -> Record:
-        found = load_records(self._conn, "r.archival_code = ?", (code.strip(),))
-        if not found:
-            raise ArchiveError("档案库中没有这个档号", code=code)
-        return found[0]
-
-    def _audit_change(self, event: str, record: Record, **details: Any) -> None:
-        audit.append(self._conn, event, code=record.archival_code,
-                     details={**details, "digest": digest.record_digest(record),
-                              "digest_version": digest.CURRENT})
+    def _audit_change(self, event: AuditEvent, record: Record, **details: Any) -> None:
+        self._audit(event, code=record.archival_code, details={
+            **details, "digest": digest.record_digest(record), "digest_version": digest.CURRENT})
 
     # ---------------------------------------------------------------- metadata
-
-    _COLUMNS = ("title", "doc_number", "author", "security", "building", "unit", "room")
 
     def update_metadata(self, code: str, changes: dict[str, str], *, reason: str) -> Record:
         """Change descriptive metadata (not the code, category, period or files).
@@ -493,14 +436,14 @@ class Archive:
         """
         if not reason.strip():
             raise ArchiveError("修改元数据必须填写原因", code=code, field="reason")
-        with self._lock, transaction(self._conn):
-            record = self._get_in_tx(code)
+        with self.catalogue.transaction():
+            record = self.get(code)
             if record.status is Status.DISPOSED:
                 raise ArchiveError("该档案已销毁，元数据不能再修改", code=code)
             before = {k: _meta_value(record, k) for k in changes}
             for key, value in changes.items():
                 self._apply_change(record, key, value)
-            record = self._get_in_tx(code)
+            record = self.get(code)
             after = {k: _meta_value(record, k) for k in changes}
             self._audit_change(AuditEvent.METADATA, record, reason=reason, before=before, after=after)
         self._notify([(ArchiveEvent.METADATA, record)])
@@ -513,44 +456,28 @@ class Archive:
                                code=record.archival_code, field=key)
         if key == "title" and not value:
             raise ArchiveError("题名不能为空", code=record.archival_code, field=key)
-        if key in self._COLUMNS:
-            self._conn.execute(f"UPDATE records SET {key} = ? WHERE id = ?", (value or None, record.id))
+        if key in DESCRIPTIVE:
+            self.catalogue.update_record(record.id, **{key: value or None})
         elif key == "needs_review":
-            flag = value.lower() in ("1", "true", "yes", "是")
-            self._conn.execute("UPDATE records SET needs_review = ? WHERE id = ?", (int(flag), record.id))
+            self.catalogue.update_record(record.id, needs_review=value.lower() in ("1", "true", "yes", "是"))
         elif key == "date":
-            self._change_date(record, value)
-        elif value:
-            self._conn.execute("INSERT OR REPLACE INTO meta (record_id, key, value) VALUES (?, ?, ?)",
-                               (record.id, key, value))
+            self.catalogue.update_record(record.id, date=_same_year_date(record, value))
         else:
-            self._conn.execute("DELETE FROM meta WHERE record_id = ? AND key = ?", (record.id, key))
-
-    def _change_date(self, record: Record, value: str) -> None:
-        try:
-            date = dt.date.fromisoformat(value)
-        except ValueError as e:
-            raise ArchiveError(f"日期「{value}」格式不对，应为 YYYY-MM-DD", code=record.archival_code,
-                               field="date") from e
-        if date.year != record.year:
-            raise ArchiveError("日期只能在同一年度内更正（年度是档号的一部分，不能改变）",
-                               code=record.archival_code, field="date")
-        self._conn.execute("UPDATE records SET date = ? WHERE id = ?", (date.isoformat(), record.id))
+            self.catalogue.set_meta(record.id, key, value or None)
 
     # ------------------------------------------------------------------ holds
 
     def hold(self, codes: Sequence[str], *, reason: str) -> list[Record]:
         """Place a hold (冻结) on each record; a record may carry several."""
         _require_reason(reason)
-        with self._lock, transaction(self._conn):
-            records = [self._get_in_tx(c) for c in codes]
+        with self.catalogue.transaction():
+            records = [self.get(c) for c in codes]
             for record in records:
                 if record.status is Status.DISPOSED:
                     raise RetentionError("该档案已销毁，不能冻结", code=record.archival_code)
             out = []
             for record in records:
-                self._conn.execute("INSERT INTO holds (record_id, reason, placed_at) VALUES (?, ?, ?)",
-                                   (record.id, reason, _now().isoformat()))
+                self.catalogue.place_hold(record.id, reason=reason, at=self.clock.now())
                 out.append(self._set_status(record, AuditEvent.HOLD, reason=reason))
         self._notify([(ArchiveEvent.HOLD, r) for r in out])
         return out
@@ -558,31 +485,22 @@ class Archive:
     def release(self, codes: Sequence[str], *, reason: str, all_holds: bool = False) -> list[Record]:
         """Release the oldest active hold of each record (or all with ``all_holds=True``)."""
         _require_reason(reason)
-        with self._lock, transaction(self._conn):
-            records = [self._get_in_tx(c) for c in codes]
+        with self.catalogue.transaction():
             out = []
-            for record in records:
-                active = self._conn.execute(
-                    "SELECT id FROM holds WHERE record_id = ? AND released_at IS NULL ORDER BY id", (record.id,)
-                ).fetchall()
+            for record in [self.get(c) for c in codes]:
+                active = self.catalogue.holds(record.id, active_only=True)
                 if not active:
                     raise RetentionError("该档案没有未解除的冻结", code=record.archival_code)
-                for row in active if all_holds else active[:1]:
-                    self._conn.execute(
-                        "UPDATE holds SET released_at = ?, release_reason = ? WHERE id = ?",
-                        (_now().isoformat(), reason, row["id"]),
-                    )
+                for hold in active if all_holds else active[:1]:
+                    self.catalogue.release_hold(hold.id, reason=reason, at=self.clock.now())
                 out.append(self._set_status(record, AuditEvent.RELEASE, reason=reason))
         self._notify([(ArchiveEvent.RELEASE, r) for r in out])
         return out
 
-    def _set_status(self, record: Record, event: str, **details: Any) -> Record:
-        active = self._conn.execute(
-            "SELECT COUNT(*) FROM holds WHERE record_id = ? AND released_at IS NULL", (record.id,)
-        ).fetchone()[0]
-        status = Status.HELD if active else Status.ACTIVE
-        self._conn.execute("UPDATE records SET status = ? WHERE id = ?", (str(status), record.id))
-        updated = self._get_in_tx(record.archival_code)
+    def _set_status(self, record: Record, event: AuditEvent, **details: Any) -> Record:
+        active = len(self.catalogue.holds(record.id, active_only=True))
+        self.catalogue.update_record(record.id, status=Status.HELD if active else Status.ACTIVE)
+        updated = self.get(record.archival_code)
         self._audit_change(event, updated, active_holds=active, **details)
         return updated
 
@@ -602,8 +520,8 @@ class Archive:
             target = parse_period(to)
         except ConfigError as e:
             raise RetentionError(e.message, field="to") from e
-        with self._lock, transaction(self._conn):
-            records = [self._get_in_tx(c) for c in codes]
+        with self.catalogue.transaction():
+            records = [self.get(c) for c in codes]
             for record in records:
                 if record.status is Status.DISPOSED:
                     raise RetentionError("该档案已销毁，不能延长保管期限", code=record.archival_code)
@@ -612,16 +530,16 @@ class Archive:
                     raise RetentionError(problem, code=record.archival_code)
             out = []
             for record in records:
-                self._conn.execute("UPDATE records SET period = ? WHERE id = ?", (target, record.id))
-                updated = self._get_in_tx(record.archival_code)
+                self.catalogue.update_record(record.id, period=target)
+                updated = self.get(record.archival_code)
                 self._audit_change(AuditEvent.EXTEND, updated, reason=reason, before=record.period, after=target)
                 out.append(updated)
         self._notify([(ArchiveEvent.EXTEND, r) for r in out])
         return out
 
     def due(self, as_of: dt.date | None = None) -> list[DueItem]:
-        """Records whose period has expired on ``as_of`` (default today).  Only a report."""
-        as_of = as_of or self._today()
+        """Records whose period has expired on ``as_of`` (default: the clock's today).  Only a report."""
+        as_of = as_of or self.clock.today()
         items = []
         for record in self.list():
             if record.status is Status.DISPOSED:
@@ -633,31 +551,55 @@ class Archive:
         return items
 
     def disposal_refusals(self, codes: Sequence[str]) -> list[tuple[str, str]]:
-        """(code, reason) for every record the real clock and holds forbid disposing of."""
-        today = self._today()
-        refusals: list[tuple[str, str]] = []
-        for code in codes:
-            found = load_records(self._conn, "r.archival_code = ?", (code.strip(),))
-            if not found:
-                refusals.append((code, "档案库中没有这个档号"))
-                continue
-            record = found[0]
-            period = self.effective_period(record)
-            if record.status is Status.DISPOSED:
-                refusals.append((code, "已经销毁过"))
-            elif record.status is Status.HELD:
-                refusals.append((code, "处于冻结中，须全部解除冻结后才能销毁"))
-            elif not is_expired(record.year, period, today):
-                expiry = expiry_date(record.year, period)
-                when = f"{expiry:%Y年%m月%d日}起才可销毁" if expiry else "永久保存，不能销毁"
-                refusals.append((code, f"保管期限（{period_label(period)}）未满，{when}"))
-        return refusals
+        """(code, reason) for every record the clock and holds forbid disposing of."""
+        codes = [c.strip() for c in codes]
+        found = {r.archival_code: r for r in self.catalogue.records(RecordQuery(codes=tuple(codes)))}
+        return disposal.refusals(codes, found, today=self.clock.today(), period_of=self.effective_period)
 
     def dispose(self, codes: Sequence[str], *, approver: str, reason: str) -> DisposalResult:
         """Dispose of expired, unheld records: file a 档案销毁清册 (Y), then destroy the content."""
-        from dangan.archive.disposal import dispose
+        codes = disposal.check_request(codes, approver=approver, reason=reason)
+        found = self.disposal_refusals(codes)
+        if found:
+            raise disposal.refusal_error(found)
+        if self.register_renderer is None:
+            raise ArchiveError("没有配置销毁清册的生成程序，不能销毁（请通过 dangan 应用接口调用）")
+        records = [self.get(c) for c in codes]
+        today = self.clock.today()
+        data = disposal.register_data(records, approver=approver, reason=reason, today=today,
+                                      period_of=self.effective_period)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.work_dir, prefix="register-") as tmp:
+            doc = self.register_renderer(data, out_dir=Path(tmp))
+            prepared = self._prepare(FilingRequest(
+                path=doc.pdf, category=DISPOSAL_CATEGORY, title=f"档案销毁清册（{len(records)} 件）", date=today,
+                doc_number=doc.doc_number, author=self.default_author, source=Source.GENERATED,
+                form_id=disposal.REGISTER_FORM, form_data=doc.data,
+                meta={"approver": approver, "reason": reason, "disposed_codes": " ".join(codes)},
+            ))
+            register, disposed = self._commit_disposal(prepared, codes, approver=approver, reason=reason)
+        self._notify([(ArchiveEvent.DISPOSED, r) for r in disposed] + [(ArchiveEvent.FILED, register)])
+        return DisposalResult(register=register, disposed=disposed)
 
-        return dispose(self, codes, approver=approver, reason=reason)
+    def _commit_disposal(self, prepared: _Prepared, codes: list[str], *, approver: str, reason: str
+                         ) -> tuple[Record, list[Record]]:
+        destroyed: list[str] = []
+        with self._filing_tx() as tx:
+            found = self.disposal_refusals(codes)  # again, under the write lock
+            if found:
+                raise disposal.refusal_error(found)
+            register = self._file_chunk_in_tx([prepared], tx.published)[0].record
+            disposed = []
+            for code in codes:
+                record = self.get(code)
+                self.catalogue.mark_disposed(record.id, at=self.clock.now())
+                destroyed.extend(f.path for f in record.files)
+                updated = self.get(code)
+                self._audit_change(AuditEvent.DISPOSED, updated, register=register.archival_code,
+                                   approver=approver, reason=reason, sha256=[f.sha256 for f in record.files])
+                disposed.append(updated)
+            tx.after_commit.append(lambda: [self.store.destroy(rel) for rel in destroyed])
+        return register, disposed
 
     # ------------------------------------------------------------------ export
 
@@ -673,13 +615,11 @@ class Archive:
         to_dir.mkdir(parents=True, exist_ok=True)
         copies: list[Path] = []
         for f in record.files:
-            name = Path(f.path).name
-            target = unique_path(to_dir, name)
+            target = unique_path(to_dir, Path(f.path).name)
             atomic_copy(self.store.abs(f.path), target)
             copies.append(target)
-        with self._lock, transaction(self._conn):
-            audit.append(self._conn, AuditEvent.EXPORT, code=code, details={"to": str(to_dir),
-                                                                            "files": [p.name for p in copies]})
+        with self.catalogue.transaction():
+            self._audit(AuditEvent.EXPORT, code=code, details={"to": str(to_dir), "files": [p.name for p in copies]})
         return copies[0]
 
     # -------------------------------------------------------------- reconcile
@@ -689,30 +629,32 @@ class Archive:
 
         Runs under the write lock, so no other process is filing meanwhile.
         """
-        with self._lock, transaction(self._conn):
+        with self.catalogue.transaction():
             removed = [p.name for p in self.store.clear_temp()]
-            rows = {r["path"]: (r["code"], bool(r["destroyed"])) for r in self._conn.execute(
-                "SELECT f.path, f.destroyed, r.archival_code AS code FROM files f JOIN records r ON r.id = f.record_id"
-            )}
+            rows = {e.path: e for e in self.catalogue.file_entries()}
             on_disk = set(self.store.walk_files())
             orphans = [str(self.store.move_to_orphans(self.store.abs(rel)).relative_to(self.store.root))
                        for rel in sorted(on_disk - rows.keys())]
-            finished = [rel for rel in sorted(on_disk & rows.keys()) if rows[rel][1] and self.store.destroy(rel)]
-            missing = [(rows[rel][0], rel) for rel in sorted(rows.keys() - on_disk) if not rows[rel][1]]
+            finished = [rel for rel in sorted(on_disk & rows.keys()) if rows[rel].destroyed and self.store.destroy(rel)]
+            missing = [(rows[rel].code, rel) for rel in sorted(rows.keys() - on_disk) if not rows[rel].destroyed]
             report = ReconcileReport(removed, orphans, missing, finished)
             if orphans or missing or finished:
-                audit.append(self._conn, AuditEvent.RECONCILE, code=None, details={
-                    "orphans": orphans, "missing": [list(m) for m in missing], "finished_disposals": finished,
-                })
+                self._audit(AuditEvent.RECONCILE, code=None, details={
+                    "orphans": orphans, "missing": [list(m) for m in missing], "finished_disposals": finished})
         return report
 
     # ---------------------------------------------------------------- verify
 
     def verify(self, *, extra_checks: Sequence[Any] = (), progress: Progress | None = None) -> Any:
-        """四性检测; see :mod:`dangan.archive.verify`.  Records its run in the audit trail."""
+        """四性检测 (see :mod:`dangan.archive.verify`); the run is recorded in the audit trail."""
         from dangan.archive.verify import run_verify
 
-        return run_verify(self, extra_checks=extra_checks, progress=progress)
+        report = run_verify(self.catalogue, self.store, extra_checks=extra_checks, progress=progress)
+        details = {"ok": report.ok, "records": report.records, "files": report.files,
+                   "problems": len(report.problems), "at": self.clock.now().isoformat()}
+        with self.catalogue.transaction():
+            self._audit(AuditEvent.VERIFY, code=None, details=details)
+        return report
 
     # -------------------------------------------------------------- listeners
 
@@ -728,19 +670,14 @@ class Archive:
         (the index writes it in one commit); others get one call per event.
         """
         failures: list[tuple[str, Exception]] = []
-        if not self.listeners:
+        if not self.listeners or not events:
             return failures
-        batch = [
-            (event, record, None if event is ArchiveEvent.DISPOSED else self._text_for(record))
-            for event, record in events
-        ]
+        texts = self.catalogue.texts_of(r.id for e, r in events if e is not ArchiveEvent.DISPOSED)
+        batch = [(event, record, None if event is ArchiveEvent.DISPOSED else texts.get(record.id))
+                 for event, record in events]
         for listener in self.listeners:
             failures += _deliver(listener, batch)
         return failures
-
-    def _text_for(self, record: Record) -> str | None:
-        with self._lock:
-            return self._text_of_id(record.id)
 
     @staticmethod
     def _listener_error(failures: list[tuple[str, Exception]], results: Sequence[Any]) -> ListenerError:
@@ -752,14 +689,12 @@ class Archive:
             codes=codes, results=results,
         )
         err.detail = detail
-        first = failures[0][1]
-        err.__cause__ = first
+        err.__cause__ = failures[0][1]
         return err
 
 
-def _deliver(
-    listener: ArchiveListener, batch: Sequence[tuple[ArchiveEvent, Record, str | None]]
-) -> list[tuple[str, Exception]]:
+def _deliver(listener: ArchiveListener, batch: Sequence[tuple[ArchiveEvent, Record, str | None]]
+             ) -> list[tuple[str, Exception]]:
     """Hand ``batch`` to one listener; return (code, error) for what it could not take."""
     many = getattr(listener, "on_archive_events", None)
     if many is not None:
@@ -782,15 +717,22 @@ def _require_reason(reason: str) -> None:
         raise RetentionError("必须填写原因（--reason）", field="reason")
 
 
+def _same_year_date(record: Record, value: str) -> dt.date:
+    try:
+        date = dt.date.fromisoformat(value)
+    except ValueError as e:
+        raise ArchiveError(f"日期「{value}」格式不对，应为 YYYY-MM-DD", code=record.archival_code, field="date") from e
+    if date.year != record.year:
+        raise ArchiveError("日期只能在同一年度内更正（年度是档号的一部分，不能改变）", code=record.archival_code,
+                           field="date")
+    return date
+
+
 def _meta_value(record: Record, key: str) -> Any:
     if hasattr(record, key) and key not in ("meta", "files"):
         value = getattr(record, key)
         return value.isoformat() if isinstance(value, dt.date) else value
     return record.meta.get(key)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().astimezone()
 
 
 __all__ = ["Archive", "DisposalResult", "DueItem", "ListenerError", "ReconcileReport"]

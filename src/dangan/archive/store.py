@@ -15,13 +15,13 @@ while the catalogue's write lock is held; the row is committed afterwards.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
+from dangan.clock import SYSTEM, Clock
 from dangan.content.hashing import copy_hashing
 from dangan.errors import ArchiveError
 from dangan.fsutil import fsync_dir
@@ -30,8 +30,9 @@ CATALOG_NAME = "catalog.sqlite"
 
 
 class Store:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, clock: Clock = SYSTEM) -> None:
         self.root = root
+        self.clock = clock
         self.files_dir = root / "files"
         self.tmp_dir = root / "tmp"
         self.orphans_dir = root / "orphans"
@@ -88,7 +89,7 @@ class Store:
         return target
 
     def move_to_orphans(self, path: Path) -> Path:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = self.clock.now().strftime("%Y%m%d-%H%M%S")
         dest_dir = self.orphans_dir / stamp
         dest_dir.mkdir(parents=True, exist_ok=True)
         dest = dest_dir / path.name

@@ -1,36 +1,32 @@
 """四性检测 (DA/T 70-2018): authenticity, integrity, usability, security.
 
-:func:`run_verify` runs the built-in checks, then any extra checks (e.g. the
-search index's drift check, wired through ``dangan.services``), and records
-its own run in the audit trail.  An extra check is a callable
-``check(archive) -> Iterable[Problem]``; give it a ``name`` attribute to have
-it listed in the report.
+:func:`run_verify` runs the built-in checks against the catalogue and the file
+store it is given, then any extra checks (the app adds the search index's
+drift check).  An extra check is a callable ``check() -> Iterable[Problem]``;
+give it ``name`` (and ``property``) attributes to have it listed in the report.
+The archive records each run in the audit trail.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dangan.archive import audit
-from dangan.archive.audit import AuditEvent
-from dangan.archive.catalog import load_records, missing_required
-from dangan.archive.db import transaction
+from dangan.archive.audit import AuditEntry
+from dangan.archive.catalogue import Catalogue
 from dangan.archive.digest import record_digest
 from dangan.archive.model import Record, StoredFile
+from dangan.archive.store import Store
+from dangan.archive.views import missing_required
 from dangan.content.extract import check_opens
 from dangan.content.formats import FORMATS
 from dangan.content.hashing import sha256_bytes, sha256_file
 from dangan.errors import DanganError
-
-if TYPE_CHECKING:
-    from dangan.archive.service import Archive
 
 WHOLE_FILE_LIMIT = 64 * 1024 * 1024  # read files up to this size at once (hash + open from memory)
 
@@ -42,6 +38,7 @@ PROPERTIES = {
     "extra": "完整性",
     "sequence": "完整性",
     "metadata": "完整性",
+    "doc_number": "完整性",
     "format": "可用性",
     "encrypted": "安全性",
     "audit": "安全性",
@@ -54,6 +51,7 @@ CHECK_NAMES = {
     "extra": "没有目录以外的文件",
     "sequence": "件号连续无缺号",
     "metadata": "必填元数据齐全",
+    "doc_number": "文号不重复",
     "format": "文件能按其格式打开",
     "encrypted": "文件未加密",
     "audit": "审计链完整",
@@ -113,56 +111,46 @@ class VerifyReport:
         return out
 
 
-Check = Callable[["Archive"], Iterable[Problem]]
+Check = Callable[[], Iterable[Problem]]
 
 
-def run_verify(
-    archive: Archive, *, extra_checks: Sequence[Check] = (), progress: Callable[[int, int], None] | None = None
-) -> VerifyReport:
+def run_verify(catalogue: Catalogue, store: Store, *, extra_checks: Sequence[Check] = (),
+               progress: Callable[[int, int], None] | None = None) -> VerifyReport:
     start = time.perf_counter()
-    with archive._lock:
-        conn = archive._conn
-        records = load_records(conn)
-        audit_rows = conn.execute("SELECT * FROM audit ORDER BY id").fetchall()
+    records = catalogue.records()
+    entries = catalogue.audit_entries()
     report = VerifyReport(records=len(records))
     report.checks = list(CHECK_NAMES)
-    report.problems += _check_files(archive, records, report, progress=progress)
-    report.problems += _check_extra(archive, records)
+    report.problems += _check_files(store, records, report, progress=progress)
+    report.problems += _check_extra(store, records)
     report.problems += _check_sequence(records)
     report.problems += _check_metadata(records)
-    report.problems += [Problem("audit", p) for p in audit.check_chain(audit_rows)]
-    report.problems += _check_digests(records, audit_rows)
-    report.warnings += [f"隔离的孤立文件：{rel}（启动核对时移出，请人工确认）" for rel in archive.store.orphan_files()]
+    report.problems += _check_doc_numbers(records)
+    report.problems += [Problem("audit", p) for p in audit.check_chain(entries)]
+    report.problems += _check_digests(records, entries)
+    report.warnings += [f"隔离的孤立文件：{rel}（启动核对时移出，请人工确认）" for rel in store.orphan_files()]
     for check in extra_checks:
         name = getattr(check, "name", getattr(check, "__name__", "extra"))
         report.checks.append(name)
         report.properties[name] = getattr(check, "property", "其他")
         try:
-            report.problems += list(check(archive))
+            report.problems += list(check())
         except DanganError as e:
             report.problems.append(Problem(name, str(e)))
     report.seconds = time.perf_counter() - start
-    _record_run(archive, report)
     return report
-
-
-def _record_run(archive: Archive, report: VerifyReport) -> None:
-    details = {"ok": report.ok, "records": report.records, "files": report.files,
-               "problems": len(report.problems), "at": dt.datetime.now().astimezone().isoformat()}
-    with archive._lock, transaction(archive._conn):
-        audit.append(archive._conn, AuditEvent.VERIFY, code=None, details=details)
 
 
 # -- files: hash, missing, format, encryption ---------------------------------
 
 
 def _check_files(
-    archive: Archive, records: list[Record], report: VerifyReport, *, progress: Callable[[int, int], None] | None
+    store: Store, records: list[Record], report: VerifyReport, *, progress: Callable[[int, int], None] | None
 ) -> list[Problem]:
     jobs = [(r, f) for r in records for f in r.files if not f.destroyed]
     problems: list[Problem] = []
     with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib and pdfium release the GIL on big buffers
-        for n, (found, size) in enumerate(pool.map(lambda job: _check_one(archive, *job), jobs), start=1):
+        for n, (found, size) in enumerate(pool.map(lambda job: _check_one(store, *job), jobs), start=1):
             problems += found
             report.files += 1
             report.bytes += size
@@ -171,9 +159,9 @@ def _check_files(
     return problems
 
 
-def _check_one(archive: Archive, record: Record, f: StoredFile) -> tuple[list[Problem], int]:
+def _check_one(store: Store, record: Record, f: StoredFile) -> tuple[list[Problem], int]:
     code = record.archival_code
-    path = archive.store.abs(f.path)
+    path = store.abs(f.path)
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -220,16 +208,16 @@ def _pdf_encrypted(data: bytes) -> bool:
 # -- catalogue-level checks ----------------------------------------------------
 
 
-def _check_extra(archive: Archive, records: list[Record]) -> list[Problem]:
+def _check_extra(store: Store, records: list[Record]) -> list[Problem]:
     known = {f.path: f for r in records for f in r.files}
     problems = []
-    for rel in archive.store.walk_files():
+    for rel in store.walk_files():
         f = known.get(rel)
         if f is None:
             problems.append(Problem("extra", "档案库中有目录以外的文件", None, rel))
         elif f.destroyed:
             problems.append(Problem("extra", "已销毁档案的文件仍然存在", None, rel))
-    problems += [Problem("extra", "档案库中有不属于它的文件", None, rel) for rel in archive.store.unexpected_entries()]
+    problems += [Problem("extra", "档案库中有不属于它的文件", None, rel) for rel in store.unexpected_entries()]
     return problems
 
 
@@ -272,15 +260,22 @@ def _digest_or_none(record: Record, version: int) -> str | None:
         return None
 
 
-def _check_digests(records: list[Record], audit_rows: list) -> list[Problem]:
+def _check_doc_numbers(records: list[Record]) -> list[Problem]:
+    """A 文号 names one document: two records carrying the same one is a problem."""
+    by_number: dict[str, list[str]] = {}
+    for r in records:
+        if r.doc_number:
+            by_number.setdefault(r.doc_number, []).append(r.archival_code)
+    return [Problem("doc_number", f"文号 {number} 重复，出现在 {'、'.join(codes)}", codes[0])
+            for number, codes in sorted(by_number.items()) if len(codes) > 1]
+
+
+def _check_digests(records: list[Record], entries: list[AuditEntry]) -> list[Problem]:
     last: dict[str, tuple[str, int]] = {}
-    for row in audit_rows:
-        try:
-            details = json.loads(row["details"])
-        except (TypeError, json.JSONDecodeError):
-            continue
-        if row["code"] and isinstance(details, dict) and "digest" in details:
-            last[row["code"]] = (details["digest"], int(details.get("digest_version", 1)))
+    for e in entries:
+        details = e.details
+        if e.code and isinstance(details, dict) and "digest" in details:
+            last[e.code] = (str(details["digest"]), int(details.get("digest_version", 1)))
     problems = []
     for r in records:
         expected = last.get(r.archival_code)

@@ -25,7 +25,7 @@ from dangan.cli.common import DanganGroup, init_command
 @click.pass_context
 def main(ctx: click.Context, workspace: str | None) -> None:
     """dangan 档案：物业客服中心的表单、归档、检索与扫描件自动归档。"""
-    ctx.obj = {"workspace": workspace}
+    ctx.obj = {**(ctx.obj or {}), "workspace": workspace}  # tests may pass a clock in obj
 
 
 main.add_command(init_command)

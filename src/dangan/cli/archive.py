@@ -8,57 +8,20 @@ result.  No command here deletes a record or a file except
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from dangan.archive.catalog import record_to_dict
-from dangan.archive.model import FilingRequest, FilingResult, Record, Status
-from dangan.archive.retention import period_label
-from dangan.cli.common import echo_json, fail, warn, workspace
+from dangan.cli.common import app, echo_json, fail, parse_date, parse_pairs, warn
 from dangan.errors import ArchiveError
 
 STATUS_NAMES = {"active": "在库", "held": "冻结", "disposed": "已销毁"}
 SOURCE_NAMES = {"generated": "系统生成", "scanned": "扫描件", "manual": "手工添加"}
 
 
-def _archive(ctx: click.Context):  # -> Archive
-    from dangan.services import open_archive
-
-    arch = open_archive(workspace(ctx))
-    report = arch.reconcile_report
-    for rel in report.orphans:
-        warn(f"启动核对：发现没有目录记录的文件，已移到 {rel}")
-    for code, rel in report.missing:
-        warn(f"启动核对：档案 {code} 的文件 {rel} 不存在，请运行 dangan verify")
-    return arch
-
-
-def _parse_date(value: str | None, *, field: str = "--date") -> dt.date | None:
-    if value is None:
-        return None
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
-        try:
-            return dt.datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise click.BadParameter(f"日期「{value}」格式不对，应为 YYYY-MM-DD", param_hint=field)
-
-
-def _parse_meta(items: Sequence[str]) -> dict[str, str]:
-    meta: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"「{item}」应写成 键=值", param_hint="--meta")
-        meta[key.strip()] = value.strip()
-    return meta
-
-
-def _result_dict(ws_archive_dir: Path, src: Path, result: FilingResult) -> dict[str, Any]:
+def _result_dict(ws_archive_dir: Path, src: Path, result: Any) -> dict[str, Any]:
     record = result.record
     original = record.original
     return {
@@ -99,28 +62,23 @@ def add_command(
     meta_items: tuple[str, ...], as_json: bool,
 ) -> None:
     """归档文件（PDF、DOCX、JPG、PNG、TIFF、文本）。相同内容不会重复归档。"""
-    from dangan.archive.service import ListenerError
+    from dangan.app import ListenerError
 
-    date = _parse_date(date_text)
-    meta = _parse_meta(meta_items)
+    date = parse_date(date_text)
+    meta = parse_pairs(meta_items, option="--meta")
     fields = {k: meta.pop(k) for k in _ADD_PROPERTY_META if k in meta}
-    reqs = [
-        FilingRequest(path=f, category=category, title=title, date=date, meta=dict(meta), **fields)
-        for f in files
-    ]
-    arch = _archive(ctx)
+    dangan = app(ctx)
     try:
-        results = arch.file_many(reqs)
-        error = None
+        filed, error = dangan.file(files, category=category, title=title, date=date, meta=meta, **fields), None
     except ListenerError as e:
-        results, error = e.results, e
-    _print_filing(arch.store.root, files, results, as_json=as_json)
+        filed, error = e.results, e
+    _print_filing(dangan.ws.archive_dir, filed, as_json=as_json)
     if error is not None:
         fail(error)
 
 
-def _print_filing(root: Path, files: Sequence[Path], results: Sequence[FilingResult], *, as_json: bool) -> None:
-    rows = [_result_dict(root, src, res) for src, res in zip(files, results, strict=False)]
+def _print_filing(root: Path, filed: Sequence[Any], *, as_json: bool) -> None:
+    rows = [_result_dict(root, f.source, f.result) for f in filed]
     if as_json:
         echo_json(rows[0] if len(rows) == 1 else rows)
         return
@@ -137,14 +95,14 @@ def _print_filing(root: Path, files: Sequence[Path], results: Sequence[FilingRes
 @click.pass_context
 def show_command(ctx: click.Context, code: str, as_json: bool) -> None:
     """显示一件档案的元数据、文件和冻结情况。"""
-    arch = _archive(ctx)
-    record = arch.get(code)
-    holds = arch.holds_of(code)
-    expiry = arch.expiry_of(record)
+    from dangan.app import record_to_dict
+
+    details = app(ctx).show(code)
+    record, expiry, holds = details.record, details.expiry, details.holds
     if as_json:
         data = record_to_dict(record)
         data["expiry"] = expiry.isoformat() if expiry else None
-        data["holds"] = holds
+        data["holds"] = [h.to_dict() for h in holds]
         echo_json(data)
         return
     for label, value in _show_lines(record, expiry, holds):
@@ -157,7 +115,9 @@ TEXT_SOURCE_NAMES = {"layer": "PDF 文字层", "docx": "Word 文档", "txt": "�
 META_NAMES = {"form_title": "表单名称", "owner": "业主"}
 
 
-def _show_lines(record: Record, expiry: dt.date | None, holds: list[dict]) -> list[tuple[str, str]]:
+def _show_lines(record: Any, expiry: dt.date | None, holds: list[Any]) -> list[tuple[str, str]]:
+    from dangan.app import period_label
+
     lines = [
         ("档号", record.archival_code), ("题名", record.title), ("文号", record.doc_number or ""),
         ("责任者", record.author), ("日期", record.date.isoformat()), ("类别", record.category),
@@ -178,7 +138,7 @@ def _show_lines(record: Record, expiry: dt.date | None, holds: list[dict]) -> li
         pages = f"，{f.page_count} 页" if f.page_count else ""
         role = ROLE_NAMES.get(str(f.role), str(f.role))
         lines.append((role, f"{f.path}（{f.format}，{f.size} 字节{pages}，原名 {f.original_name}）{state}"))
-    lines += [("冻结", f"#{h['id']} {h['reason']}（{h['placed_at'][:10]}）") for h in holds]
+    lines += [("冻结", f"#{h.id} {h.reason}（{h.placed_at:%Y-%m-%d}）") for h in holds]
     if record.needs_review:
         lines.append(("待复核", "是"))
     return lines
@@ -195,7 +155,9 @@ def _show_lines(record: Record, expiry: dt.date | None, holds: list[dict]) -> li
 def list_command(ctx: click.Context, category: str | None, year: int | None, status: str | None,
                  needs_review: bool | None, as_json: bool) -> None:
     """列出档案。"""
-    records = _archive(ctx).list(category=category, year=year, status=status, needs_review=needs_review)
+    from dangan.app import record_to_dict
+
+    records = app(ctx).records(category=category, year=year, status=status, needs_review=needs_review)
     if as_json:
         echo_json([record_to_dict(r) for r in records])
         return
@@ -210,9 +172,7 @@ def list_command(ctx: click.Context, category: str | None, year: int | None, sta
 @click.pass_context
 def open_command(ctx: click.Context, code: str) -> None:
     """用系统默认程序打开一件档案的副本（档案库中的原件不会被改动）。"""
-    to_dir = Path(tempfile.mkdtemp(prefix="dangan-open-"))
-    path = _archive(ctx).export(code, to_dir)
-    path.chmod(0o444)
+    path = app(ctx).open_copy(code)
     click.echo(f"副本：{path}")
     click.launch(str(path))
 
@@ -223,7 +183,7 @@ def open_command(ctx: click.Context, code: str) -> None:
 @click.pass_context
 def export_command(ctx: click.Context, code: str, to_dir: Path) -> None:
     """把一件档案的文件复制到目录（副本不会写回档案库）。"""
-    path = _archive(ctx).export(code, to_dir)
+    path = app(ctx).export(code, to_dir)
     click.echo(f"已导出：{path}")
 
 
@@ -234,7 +194,7 @@ def export_command(ctx: click.Context, code: str, to_dir: Path) -> None:
 @click.pass_context
 def edit_command(ctx: click.Context, code: str, changes: tuple[str, ...], reason: str) -> None:
     """更正档案的描述性元数据（档号、类别、文件不能改）。"""
-    record = _archive(ctx).update_metadata(code, _parse_meta(changes), reason=reason)
+    record = app(ctx).edit(code, parse_pairs(changes, option="--set"), reason=reason)
     click.echo(f"已更新：{record.archival_code}")
 
 
@@ -243,9 +203,9 @@ def edit_command(ctx: click.Context, code: str, changes: tuple[str, ...], reason
 @click.pass_context
 def categories_command(ctx: click.Context, as_json: bool) -> None:
     """列出文件计划（归档类别、代码、保管期限）。"""
-    from dangan.archive.plan import load_plan
+    from dangan.app import period_label
 
-    plan = load_plan(workspace(ctx))
+    plan = app(ctx, index=False).categories()
     for w in plan.warnings:
         warn(w)
     if as_json:
@@ -264,10 +224,7 @@ def categories_command(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def catalogue_command(ctx: click.Context, year: int, category: str | None, fmt: str, out: Path | None) -> None:
     """打印归档文件目录（A4 横向，每页重复表头，带页码）。"""
-    from dangan.archive.filelist import write_file_list
-
-    arch = _archive(ctx)
-    path = write_file_list(arch, year=year, category=category, fmt=fmt, out=out)
+    path = app(ctx).catalogue(year=year, category=category, fmt=fmt, out=out)
     click.echo(f"归档文件目录：{path}")
 
 
@@ -285,7 +242,7 @@ def hold_group() -> None:
 @click.pass_context
 def hold_add_command(ctx: click.Context, codes: tuple[str, ...], reason: str) -> None:
     """冻结档案（一件档案可以有多项冻结）。"""
-    for r in _archive(ctx).hold(codes, reason=reason):
+    for r in app(ctx).hold(codes, reason=reason):
         click.echo(f"已冻结：{r.archival_code}")
 
 
@@ -296,8 +253,8 @@ def hold_add_command(ctx: click.Context, codes: tuple[str, ...], reason: str) ->
 @click.pass_context
 def hold_release_command(ctx: click.Context, codes: tuple[str, ...], reason: str, all_holds: bool) -> None:
     """解除冻结。全部冻结解除后档案才恢复在库状态。"""
-    for r in _archive(ctx).release(codes, reason=reason, all_holds=all_holds):
-        state = "仍有冻结" if r.status is Status.HELD else "已恢复在库"
+    for r in app(ctx).release(codes, reason=reason, all_holds=all_holds):
+        state = "仍有冻结" if r.status == "held" else "已恢复在库"
         click.echo(f"已解除冻结：{r.archival_code}（{state}）")
 
 
@@ -307,13 +264,13 @@ def hold_release_command(ctx: click.Context, codes: tuple[str, ...], reason: str
 @click.pass_context
 def hold_list_command(ctx: click.Context, code: str, as_json: bool) -> None:
     """列出一件档案的全部冻结记录。"""
-    holds = _archive(ctx).holds_of(code, active_only=False)
+    holds = app(ctx).holds(code, active_only=False)
     if as_json:
-        echo_json(holds)
+        echo_json([h.to_dict() for h in holds])
         return
     for h in holds:
-        state = f"已解除 {h['released_at'][:10]}（{h['release_reason']}）" if h["released_at"] else "冻结中"
-        click.echo(f"#{h['id']} {h['placed_at'][:10]} {h['reason']}  {state}")
+        state = f"已解除 {h.released_at:%Y-%m-%d}（{h.release_reason}）" if h.released_at else "冻结中"
+        click.echo(f"#{h.id} {h.placed_at:%Y-%m-%d} {h.reason}  {state}")
 
 
 # ------------------------------------------------------------ retention group
@@ -330,31 +287,29 @@ def retention_group() -> None:
 @click.pass_context
 def due_command(ctx: click.Context, as_of: str | None, as_json: bool) -> None:
     """列出保管期限已满的档案，按类别分组。"""
-    arch = _archive(ctx)
-    items = arch.due(_parse_date(as_of, field="--as-of"))
+    from dangan.app import period_label, record_to_dict
+
+    dangan = app(ctx)
+    names = dangan.category_names()
+    items = dangan.due(parse_date(as_of, field="--as-of"))
     groups: dict[str, list] = {}
     for item in items:
         groups.setdefault(item.record.category, []).append(item)
     if as_json:
         echo_json([
-            {"category": cat, "name": _cat_name(arch, cat), "records": [
+            {"category": cat, "name": names.get(cat, ""), "records": [
                 {**record_to_dict(i.record), "effective_period": i.period, "expiry": i.expiry.isoformat(),
                  "held": i.held} for i in group]}
             for cat, group in groups.items()
         ])
         return
     for cat, group in groups.items():
-        click.echo(f"{cat} {_cat_name(arch, cat)}（{len(group)} 件）")
+        click.echo(f"{cat} {names.get(cat, '')}（{len(group)} 件）")
         for i in group:
             held = "  [冻结中]" if i.held else ""
             click.echo(f"  {i.record.archival_code}  {i.record.title}  {period_label(i.period)}，"
                        f"{i.expiry.isoformat()} 起可销毁{held}")
     click.echo(f"共 {len(items)} 件到期")
-
-
-def _cat_name(arch, code: str) -> str:  # type: ignore[no-untyped-def]
-    cat = arch.plan.find(code)
-    return cat.name if cat else ""
 
 
 @retention_group.command("extend")
@@ -364,7 +319,9 @@ def _cat_name(arch, code: str) -> str:  # type: ignore[no-untyped-def]
 @click.pass_context
 def extend_command(ctx: click.Context, codes: tuple[str, ...], to: str, reason: str) -> None:
     """鉴定后延长保管期限（不能缩短）。"""
-    for r in _archive(ctx).extend(codes, to=to, reason=reason):
+    from dangan.app import period_label
+
+    for r in app(ctx).extend(codes, to=to, reason=reason):
         click.echo(f"已延长：{r.archival_code} → {period_label(r.period)}")
 
 
@@ -375,11 +332,10 @@ def extend_command(ctx: click.Context, codes: tuple[str, ...], to: str, reason: 
 @click.pass_context
 def dispose_command(ctx: click.Context, codes: tuple[str, ...], approver: str, reason: str) -> None:
     """销毁到期且未冻结的档案：先生成并永久归档销毁清册，再销毁文件内容。"""
-    from dangan.archive.service import ListenerError
+    from dangan.app import ListenerError
 
-    arch = _archive(ctx)
     try:
-        result = arch.dispose(codes, approver=approver, reason=reason)
+        result = app(ctx).dispose(codes, approver=approver, reason=reason)
     except ListenerError as e:
         click.echo("销毁已完成，但全文索引未更新。", err=True)
         fail(e)
@@ -396,10 +352,7 @@ def dispose_command(ctx: click.Context, codes: tuple[str, ...], approver: str, r
 @click.pass_context
 def verify_command(ctx: click.Context, as_json: bool) -> None:
     """四性检测：真实性、完整性、可用性、安全性。发现问题时以非零状态退出。"""
-    from dangan import services
-
-    ws = workspace(ctx)
-    report = _archive(ctx).verify(extra_checks=list(services.verify_checks_for(ws)))
+    report = app(ctx).verify()
     if as_json:
         echo_json(report.to_dict())
     else:

@@ -1,16 +1,19 @@
-"""Shared CLI plumbing: workspace lookup, error translation, JSON output."""
+"""Shared CLI plumbing: the application opened once per command, error translation, JSON output."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from dangan.config import Workspace, init_workspace, open_workspace
 from dangan.errors import DanganError
+
+if TYPE_CHECKING:
+    from dangan.app import Dangan
 
 
 class DanganGroup(click.Group):
@@ -32,14 +35,41 @@ def fail(error: DanganError | str, *, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+def _root_obj(ctx: click.Context) -> dict[str, Any]:
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = {}
+    obj: dict[str, Any] = root.obj
+    return obj
+
+
 def workspace(ctx: click.Context) -> Workspace:
     """The workspace named by -w / $DANGAN_WORKSPACE / the current folder."""
-    root = ctx.find_root()
-    obj = root.obj or {}
+    obj = _root_obj(ctx)
     if "_ws" not in obj:
         obj["_ws"] = open_workspace(obj.get("workspace"))
-        root.obj = obj
-    return obj["_ws"]
+    ws: Workspace = obj["_ws"]
+    return ws
+
+
+def app(ctx: click.Context, *, index: bool = True) -> Dangan:
+    """The application on this command's workspace, acting for the person at the terminal.
+
+    Start-up warnings (what reconcile found after a crash) are shown here, for every command.
+    ``ctx.obj["clock"]`` (set by tests through ``CliRunner.invoke(obj=...)``) replaces the real clock.
+    """
+    obj = _root_obj(ctx)
+    if "_app" not in obj:
+        from dangan.app import Actor, Dangan, SystemClock
+
+        opened = Dangan.open(workspace(ctx), actor=Actor.local_user(), clock=obj.get("clock") or SystemClock(),
+                             index=index)
+        ctx.find_root().call_on_close(opened.close)
+        for w in opened.warnings:
+            warn(w)
+        obj["_app"] = opened
+    dangan: Dangan = obj["_app"]
+    return dangan
 
 
 def echo_json(data: Any) -> None:
@@ -48,6 +78,50 @@ def echo_json(data: Any) -> None:
 
 def warn(text: str) -> None:
     click.echo(f"警告：{text}", err=True)
+
+
+def parse_date(value: str | None, *, field: str = "--date") -> Any:
+    """A date option (YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD), or None."""
+    if value is None or not value.strip():
+        return None
+    from dangan.app import parse_date as parse
+
+    try:
+        return parse(value, field=field)
+    except DanganError as e:
+        raise click.BadParameter(e.message, param_hint=field) from e
+
+
+def parse_pairs(items: tuple[str, ...] | list[str], *, option: str) -> dict[str, str]:
+    """``键=值`` options into a dict."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"「{item}」应写成 键=值", param_hint=option)
+        out[key.strip()] = value.strip()
+    return out
+
+
+class Bar:
+    """A tqdm progress bar fed by the library's progress callback (off when not a TTY)."""
+
+    def __init__(self, label: str, *, enabled: bool, unit: str = "份") -> None:
+        self.label, self.enabled, self.unit = label, enabled, unit
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < 2 or not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=self.label, unit=self.unit, leave=False, disable=None)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 @click.command("init")

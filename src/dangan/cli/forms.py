@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from dangan.cli.common import echo_json, fail, workspace
-from dangan.forms import list_forms, load_form
-from dangan.forms.catalog import KIND_NAMES, FormDef
-from dangan.forms.fields import FieldDef
+from dangan.cli.common import app, echo_json, fail
 
 TYPE_NAMES = {"text": "文本", "integer": "整数", "money": "金额", "date": "日期", "datetime": "日期时间",
               "choice": "选项", "bool": "是/否", "table": "表格"}
@@ -23,7 +22,9 @@ def forms_group() -> None:
 @click.pass_context
 def forms_list(ctx: click.Context, as_json: bool) -> None:
     """列出所有表单（内置的和工作区 templates/ 里的）。"""
-    forms = list_forms(workspace(ctx))
+    from dangan.app import KIND_NAMES
+
+    forms = app(ctx, index=False).forms()
     if as_json:
         echo_json([f.summary() for f in forms])
         return
@@ -33,7 +34,7 @@ def forms_list(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"共 {len(forms)} 个表单")
 
 
-def _field_line(f: FieldDef, indent: str = "  ") -> str:
+def _field_line(f: Any, indent: str = "  ") -> str:
     req = "必填" if f.required or f.min_rows > 0 else "选填"
     extra = []
     if f.choices:
@@ -46,7 +47,9 @@ def _field_line(f: FieldDef, indent: str = "  ") -> str:
     return f"{indent}{f.id:<20} {f.label}  {TYPE_NAMES[f.type]}  {req}{tail}"
 
 
-def _show(form: FormDef) -> None:
+def _show(form: Any) -> None:
+    from dangan.app import KIND_NAMES
+
     click.echo(f"{form.title}（{form.id}）  {KIND_NAMES[form.kind]} · 类别 {form.category} · 文号前缀 "
                f"{form.prefix} · {form.paper}")
     if form.rule:
@@ -67,7 +70,7 @@ def _show(form: FormDef) -> None:
 @click.pass_context
 def forms_show(ctx: click.Context, form_id: str) -> None:
     """显示一个表单的字段、类型和是否必填。"""
-    _show(load_form(workspace(ctx), form_id))
+    _show(app(ctx, index=False).form(form_id))
 
 
 @click.group("templates")
@@ -79,9 +82,7 @@ def templates_group() -> None:
 @click.pass_context
 def templates_check(ctx: click.Context) -> None:
     """检查所有模板（内置和本地）：语法错误、被拆开的标签、未定义的变量。"""
-    from dangan.forms.check import check_all
-
-    count, problems = check_all(workspace(ctx))
+    count, problems = app(ctx, index=False).check_templates()
     for p in problems:
         click.echo(str(p), err=True)
     if problems:

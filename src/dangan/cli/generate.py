@@ -7,38 +7,14 @@ from typing import Any
 
 import click
 
-from dangan.cli.common import echo_json, fail, warn, workspace
-from dangan.errors import DanganError
-from dangan.forms.generate import GenerateResult, generate
+from dangan.cli.common import Bar, app, echo_json, fail, warn
 
 
 def _formats(value: str) -> tuple[str, ...]:
     return tuple(p.strip().lower() for p in value.split(",") if p.strip())
 
 
-class _Bar:
-    """A tqdm progress bar fed by the library's progress callback."""
-
-    def __init__(self, label: str, *, enabled: bool) -> None:
-        self.label = label
-        self.enabled = enabled
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if total < 2 or not self.enabled:
-            return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc=self.label, unit="份", leave=False, disable=None)  # off when not a TTY
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _report(result: GenerateResult, filed: list[Any], *, as_json: bool) -> None:
+def _report(result: Any, filed: list[Any], *, as_json: bool) -> None:
     if as_json:
         echo_json({
             "form": result.form_id,
@@ -81,37 +57,24 @@ def generate_command(ctx: click.Context, form_id: str, data: Path | None, sample
     given = {n for n, on in (("data", data is not None), ("sample", sample), ("batch", batch is not None)) if on}
     if len(given) != 1 and given != {"data", "batch"}:
         raise click.UsageError("请在 --data、--sample、--batch 中选择一个（登记表的 --batch 可再加 --data）")
-    ws = workspace(ctx)
-    if out_dir is not None:
-        out_dir = ws.output_target(out_dir)
-    bar = _Bar(form_id, enabled=not as_json)
+    bar = Bar(form_id, enabled=not as_json)
     try:
-        result = generate(ws, form_id, data=data, batch=batch, sample=sample, formats=_formats(formats),
-                          out_dir=out_dir, merge=merge, keep_going=keep_going, strict=strict, progress=bar)
+        outcome = app(ctx).generate(form_id, data=data, batch=batch, sample=sample, formats=_formats(formats),
+                                    out_dir=out_dir, merge=merge, keep_going=keep_going, strict=strict,
+                                    file=not no_archive, progress=bar)
     finally:
         bar.close()
+    result = outcome.result
     for d in result.documents:
         for w in d.warnings:
             warn(f"{d.doc_number}：{w}")
-    filed = _file(ws, result) if not no_archive else []
-    _report(result, filed, as_json=as_json)
+    for w in outcome.warnings:
+        warn(w)
+    _report(result, outcome.filed, as_json=as_json)
     if result.failures:
         for e in result.failures:
             click.echo(f"未生成：{e}", err=True)
         fail(f"{len(result.failures)} 行有错，未生成（其余 {len(result.documents)} 份已生成）")
-
-
-def _file(ws: Any, result: GenerateResult) -> list[Any]:
-    from dangan.forms.filing import file_generated
-
-    if not result.documents or "pdf" not in result.documents[0].files:
-        if result.documents:
-            warn("没有生成 PDF，未归档（归档需要 PDF）")
-        return []
-    try:
-        return file_generated(ws, result.documents)
-    except DanganError as e:
-        raise DanganError(f"文件已生成，但归档失败：{e}", detail=e.detail) from e
 
 
 COMMANDS: list[click.Command] = [generate_command]

@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
+from typing import Any
 
 import click
 
-from dangan.cli.common import echo_json, workspace
-from dangan.config import Workspace
-from dangan.search import Filters, SearchIndex, catalogue_documents, check, rebuild, search
-from dangan.search.query import HIGHLIGHT, SearchResults
-from dangan.search.schema import STATUS_LABELS
-
-
-def _category_code(ws: Workspace, value: str | None) -> str | None:
-    """A category given by code (TS) or name (投诉处理) → its code."""
-    if not value:
-        return None
-    from dangan.archive.plan import load_plan
-
-    return load_plan(ws).get(value).code
-
-
-def _category_names(ws: Workspace) -> dict[str, str]:
-    from dangan.archive.plan import load_plan
-
-    return {c.code: c.name for c in load_plan(ws).categories}
-
-
-def _date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise click.BadParameter(f"日期 {value} 格式不对，应为 YYYY-MM-DD")
-
-
-def _ensure_index(ws: Workspace, index: SearchIndex) -> None:
-    if not index.exists() or index.outdated():
-        rebuild(index, lambda: catalogue_documents(ws))
+from dangan.cli.common import app, echo_json, parse_date
 
 
 @click.command("search")
@@ -59,41 +24,24 @@ def _ensure_index(ws: Workspace, index: SearchIndex) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（total、results、facets）")
 @click.pass_context
 def search_command(
-    ctx: click.Context,
-    query: tuple[str, ...],
-    category: str | None,
-    year: int | None,
-    date_from: str | None,
-    date_to: str | None,
-    unit: str | None,
-    form: str | None,
-    period: str | None,
-    status: str | None,
-    limit: int,
+    ctx: click.Context, query: tuple[str, ...], category: str | None, year: int | None, date_from: str | None,
+    date_to: str | None, unit: str | None, form: str | None, period: str | None, status: str | None, limit: int,
     as_json: bool,
 ) -> None:
     """全文检索档案。多个词默认同时满足；支持 OR、NOT（或 -词）、"短语"、字段:值（如 category:TS、year:2026）。"""
-    ws = workspace(ctx)
-    index = SearchIndex(ws)
-    _ensure_index(ws, index)
-    filters = Filters(
-        category=_category_code(ws, category),
-        year=year,
-        date_from=_date(date_from),
-        date_to=_date(date_to),
-        unit=unit,
-        form=form,
-        period=period.upper() if period else None,
-        status=status,
-    )
-    results = search(index, " ".join(query), filters, limit=limit)
+    dangan = app(ctx)
+    results = dangan.search(" ".join(query), category=category, year=year,
+                            date_from=parse_date(date_from, field="--from"), date_to=parse_date(date_to, field="--to"),
+                            unit=unit, form=form, period=period, status=status, limit=limit)
     if as_json:
         echo_json(results.to_dict())
         return
-    _print_results(results, _category_names(ws))
+    _print_results(results, dangan.category_names())
 
 
-def _print_results(results: SearchResults, names: dict[str, str]) -> None:
+def _print_results(results: Any, names: dict[str, str]) -> None:
+    from dangan.app import STATUS_LABELS
+
     if not results.hits:
         click.echo(f"没有找到与「{results.query}」匹配的档案。")
         click.echo(f"检索式被理解为：{results.understood}")
@@ -116,6 +64,8 @@ def _print_results(results: SearchResults, names: dict[str, str]) -> None:
 
 
 def _emphasise(snippet: str) -> str:
+    from dangan.app import HIGHLIGHT
+
     return snippet.replace(HIGHLIGHT[0], "\x1b[1;31m").replace(HIGHLIGHT[1], "\x1b[0m")
 
 
@@ -125,16 +75,15 @@ def index_group() -> None:
 
 
 @index_group.command("rebuild")
-@click.option("--processes", type=click.IntRange(0, 8), default=None, help="写索引的进程数（默认按 CPU 核数，最多 2；0 或 1 为单进程）")
+@click.option("--processes", type=click.IntRange(0, 8), default=None,
+              help="写索引的进程数（默认按 CPU 核数，最多 2；0 或 1 为单进程）")
 @click.pass_context
 def rebuild_command(ctx: click.Context, processes: int | None) -> None:
     """按档案目录重建全文索引（先建新索引再切换，失败时旧索引保留）。"""
     from tqdm import tqdm
 
-    ws = workspace(ctx)
-    index = SearchIndex(ws)
     with tqdm(desc="重建索引", unit="件", disable=None, file=sys.stderr) as bar:
-        result = rebuild(index, lambda: catalogue_documents(ws), progress=bar.update, processes=processes)
+        result = app(ctx).rebuild_index(progress=bar.update, processes=processes)
     click.echo(f"索引已重建：{result.documents} 件。")
 
 
@@ -143,8 +92,7 @@ def rebuild_command(ctx: click.Context, processes: int | None) -> None:
 @click.pass_context
 def check_command(ctx: click.Context, as_json: bool) -> None:
     """检查索引与档案目录是否一致（缺失、过期、多余）；不一致时退出码为 1。"""
-    ws = workspace(ctx)
-    report = check(SearchIndex(ws), catalogue_documents(ws))
+    report = app(ctx).check_index()
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -153,7 +101,7 @@ def check_command(ctx: click.Context, as_json: bool) -> None:
         ctx.exit(1)
 
 
-def _print_report(report) -> None:
+def _print_report(report: Any) -> None:
     if report.problem:
         click.echo(f"索引不可用：{report.problem}")
     click.echo(f"目录 {report.checked} 件，索引 {report.indexed} 条。")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import click
 
-from dangan.cli.common import warn, workspace
+from dangan.cli.common import app, warn
 
 
-def _echo_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
+def _echo_outcome(outcome: Any) -> None:
     click.echo(outcome.line(), err=outcome.status in ("quarantined", "error"))
     for w in outcome.warnings:
         warn(f"{outcome.source.name}：{w}")
@@ -25,35 +26,29 @@ def watch_command(ctx: click.Context, once: bool, retry_quarantine: bool) -> Non
     在 dangan.toml 中用 [[watch]] 配置监视目录。不加参数时一直运行，Ctrl+C 或 SIGTERM 停止
     （手头的文件处理完再退出）。无法处理的文件连同原因说明移入隔离区。
     """
-    from dangan.ingest.config import watch_entries
-    from dangan.ingest.pipeline import Pipeline
-    from dangan.ingest.watcher import Watcher, install_stop_handlers
-    from dangan.services import open_archive
-
-    ws = workspace(ctx)
-    entries = watch_entries(ws)
+    dangan = app(ctx)
+    entries = dangan.watch_entries()
     if not entries and not retry_quarantine:
         warn("dangan.toml 中没有 [[watch]] 监视目录，没有可处理的文件")
         return
     for entry in entries:
         if not entry.folder.is_dir():
             warn(f"监视目录 {entry.folder} 不存在（网络共享未挂载？），暂时跳过")
-    with open_archive(ws) as archive:
-        watcher = Watcher(ws, Pipeline(ws, archive), entries=entries, on_outcome=_echo_outcome)
-        if retry_quarantine:
-            outcomes = watcher.retry_quarantine()
-        elif once:
-            outcomes = watcher.run_once()
-        else:
-            stop = threading.Event()
-            install_stop_handlers(stop)
-            click.echo(f"正在监视 {len(entries)} 个目录，按 Ctrl+C 停止", err=True)
-            watcher.run(stop)
-            return
+    watcher = dangan.watcher(entries=entries, on_outcome=_echo_outcome)
+    if retry_quarantine:
+        outcomes = watcher.retry_quarantine()
+    elif once:
+        outcomes = watcher.run_once()
+    else:
+        stop = threading.Event()
+        watcher.install_stop_handlers(stop)
+        click.echo(f"正在监视 {len(entries)} 个目录，按 Ctrl+C 停止", err=True)
+        watcher.run(stop)
+        return
     _summary(outcomes)
 
 
-def _summary(outcomes: list) -> None:
+def _summary(outcomes: list[Any]) -> None:
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dangan.clock import SYSTEM, Clock
 from dangan.config import Workspace
 from dangan.errors import FormError, GlyphError, InputError
 from dangan.forms import numbering
@@ -151,13 +152,14 @@ def _document(form: FormDef, job: Job, title: str, files: dict[str, Path], warni
     )
 
 
-def _number(ws: Workspace, form: FormDef, jobs: list[Job], today: dt.date) -> None:
+def _number(ws: Workspace, form: FormDef, jobs: list[Job], today: dt.date,
+            numbers: numbering.NumberAllocator | None = None) -> None:
     by_year: dict[int, list[Job]] = {}
     for job in jobs:
         by_year.setdefault(_doc_date(form, job.values, today).year, []).append(job)
     for year, group in sorted(by_year.items()):
-        numbers = numbering.allocate(ws, form.prefix, year, form.id, count=len(group))
-        for job, number in zip(group, numbers, strict=True):
+        issued = numbering.allocate(ws, form.prefix, year, form.id, count=len(group), numbers=numbers)
+        for job, number in zip(group, issued, strict=True):
             job.doc_number = number
 
 
@@ -169,15 +171,15 @@ def _check_formats(formats: Sequence[str]) -> tuple[str, ...]:
 
 
 def render_form(ws: Workspace, form_id: str, data: Mapping[str, Any], *, formats: Sequence[str] = ("pdf",),
-                out_dir: Path | None = None, strict: bool = False, doc_number: str | None = None
-                ) -> GeneratedDocument:
-    """Validate ``data``, number it and write one document (not filed; see filing.py)."""
+                out_dir: Path | None = None, strict: bool = False, doc_number: str | None = None,
+                numbers: numbering.NumberAllocator | None = None, clock: Clock = SYSTEM) -> GeneratedDocument:
+    """Validate ``data``, number it and write one document (not filed: dangan.app files it)."""
     form = load_form(ws, form_id)
     fmts = _check_formats(formats)
     job = prepare(ws, form, data)
-    today = dt.date.today()
+    today = clock.today()
     if doc_number is None:
-        _number(ws, form, [job], today)
+        _number(ws, form, [job], today, numbers)
     else:
         job.doc_number = doc_number
     return render_job(ws, form, job, formats=fmts, out_dir=out_dir or ws.output_dir, strict=strict, today=today)
@@ -381,7 +383,8 @@ def default_workers() -> int:
 def generate(ws: Workspace, form_id: str, *, data: Mapping[str, Any] | Path | None = None,
              batch: Path | None = None, sample: bool = False, formats: Sequence[str] = ("pdf",),
              out_dir: Path | None = None, merge: bool = False, keep_going: bool = False, strict: bool = False,
-             progress: Progress | None = None, workers: int | None = None) -> GenerateResult:
+             progress: Progress | None = None, workers: int | None = None,
+             numbers: numbering.NumberAllocator | None = None, clock: Clock = SYSTEM) -> GenerateResult:
     """The ``dangan generate`` job: every document of a data file, a sample or a batch sheet."""
     form = load_form(ws, form_id)
     fmts = _check_formats(formats)
@@ -391,13 +394,13 @@ def generate(ws: Workspace, form_id: str, *, data: Mapping[str, Any] | Path | No
     result = GenerateResult(form_id=form.id, failures=failures)
     if not jobs:
         return result
-    today = dt.date.today()
+    today = clock.today()
     out = out_dir or ws.output_dir
     out.mkdir(parents=True, exist_ok=True)
     if strict:
         for job in jobs:
             _check_glyphs(form, job.values, strict=True, row=job.row)
-    _number(ws, form, jobs, today)
+    _number(ws, form, jobs, today, numbers)
     result.documents, parts = _render_all(
         ws, form, jobs, formats=fmts, out_dir=out, strict=strict, today=today,
         workers=workers if workers is not None else default_workers(), progress=progress,

@@ -1,8 +1,9 @@
-"""``[[watch]]`` entries of dangan.toml as typed objects."""
+"""Where intake files come from: ``[[watch]]`` entries of dangan.toml as typed objects."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,14 @@ from dangan.config import Workspace
 from dangan.errors import ConfigError
 from dangan.ingest.filters import IgnoreFilter
 
-ON_SUCCESS = ("delete", "move")
+
+class OnSuccess(StrEnum):
+    DELETE = "delete"  # remove the source after the catalogue commit
+    MOVE = "move"  # move it to processed/ beside it
+    KEEP = "keep"  # leave it (an upload's temporary file that the caller removes)
+
+
+ON_SUCCESS = (OnSuccess.DELETE.value, OnSuccess.MOVE.value)  # what [[watch]] may say
 
 
 @dataclass(frozen=True)
@@ -20,7 +28,7 @@ class WatchEntry:
     meta: dict[str, Any] = field(default_factory=dict)
     recursive: bool = False
     polling: bool = False
-    on_success: str = "delete"
+    on_success: OnSuccess = OnSuccess.DELETE
     filter: IgnoreFilter = field(default_factory=IgnoreFilter)
 
     def accepts(self, path: Path) -> bool:
@@ -43,7 +51,7 @@ def entry_from_table(ws: Workspace, table: dict[str, Any], *, index: int = 1) ->
         meta=dict(table.get("meta") or {}),
         recursive=recursive,
         polling=bool(table.get("polling", False)),
-        on_success=on_success,
+        on_success=OnSuccess(on_success),
         filter=IgnoreFilter(
             include=tuple(table.get("include") or ()),
             ignore=tuple(table.get("ignore") or ()),

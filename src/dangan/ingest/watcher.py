@@ -23,8 +23,8 @@ from pathlib import Path
 from dangan.config import Workspace
 from dangan.errors import DanganError, IngestError
 from dangan.ingest import quarantine as q
-from dangan.ingest.config import WatchEntry, watch_entries
-from dangan.ingest.pipeline import Outcome, Pipeline, restore_claims
+from dangan.ingest.config import OnSuccess, WatchEntry, watch_entries
+from dangan.ingest.pipeline import IntakeStatus, Outcome, Pipeline, restore_claims
 from dangan.ingest.stability import StabilityTracker, can_open, file_signature, is_settled
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,8 @@ class Watcher:
         self.tracker = StabilityTracker(self.window, clock=clock)
         pipeline.check_categories(self.entries)
 
+    install_stop_handlers = staticmethod(install_stop_handlers)
+
     # -- finding files ---------------------------------------------------
 
     def _deepest_first(self) -> list[WatchEntry]:
@@ -110,9 +112,9 @@ class Watcher:
         try:
             outcome = self.pipeline.process(path, entry)
         except DanganError as e:  # e.g. the archive refused: the file stays in the inbox
-            outcome = Outcome(path, "error", message=str(e))
+            outcome = Outcome(path, IntakeStatus.ERROR, message=str(e))
         except OSError as e:  # e.g. a network share went away: retried at the next scan
-            outcome = Outcome(path, "error", message=f"文件系统错误：{e}")
+            outcome = Outcome(path, IntakeStatus.ERROR, message=f"文件系统错误：{e}")
         self.on_outcome(outcome)
         return outcome
 
@@ -148,7 +150,7 @@ class Watcher:
         outcome = self.process(path)
         if outcome is None:
             return []
-        if outcome.status == "changed":
+        if outcome.status is IntakeStatus.CHANGED:
             self.tracker.observe(path)
         return [outcome]
 
@@ -230,7 +232,7 @@ class Watcher:
                 try:
                     outcome = self.pipeline.process(item.path, entry)
                 except DanganError as e:
-                    outcome = Outcome(item.path, "error", message=str(e))
+                    outcome = Outcome(item.path, IntakeStatus.ERROR, message=str(e))
                 q.release(item)
                 self.on_outcome(outcome)
                 outcomes.append(outcome)
@@ -242,7 +244,7 @@ class Watcher:
             for entry in self._deepest_first():  # nested watch folders: the innermost one
                 if entry.folder == Path(origin).parent or entry.folder in Path(origin).parents:
                     return entry
-        return WatchEntry(folder=self.pipeline.quarantine_dir, on_success="move")
+        return WatchEntry(folder=self.pipeline.quarantine_dir, on_success=OnSuccess.MOVE)
 
 
 def _walk(folder: Path, *, recursive: bool) -> Iterator[Path]:

@@ -20,13 +20,14 @@ def catalogue_documents(ws: Workspace) -> Documents:
     """Every (record, text) of the workspace's catalogue, for rebuild and check."""
     from dangan.archive.service import Archive
 
-    return Archive(ws).iter_index_documents()
+    return Archive.open(ws).iter_index_documents()
 
 
 def catalogue_text(ws: Workspace, code: str) -> str | None:
     from dangan.archive.service import Archive
 
-    return Archive(ws).text_of(code)
+    with Archive.open(ws) as archive:
+        return archive.text_of(code)
 
 
 class SearchIndexer:

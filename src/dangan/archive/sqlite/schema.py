@@ -1,23 +1,40 @@
-"""The catalogue database: connection settings and versioned migrations.
+"""The SQLite catalogue's schema: connection settings and versioned migrations.
 
-The catalogue (``archive/catalog.sqlite``) is the source of truth.  Its schema
-version is ``PRAGMA user_version``; :data:`MIGRATIONS` is an ordered list, and
-opening a catalogue applies the ones it has not seen, each in a transaction.
-Add a migration by appending to the list; never edit a published one.
+The schema version is ``PRAGMA user_version``; :data:`MIGRATIONS` is an
+ordered list (SQL text, or a function of the connection), and opening a
+catalogue applies the ones it has not seen, all in one transaction.  Add a
+migration by appending to the list; never edit a published one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from dangan.errors import ArchiveError
 
+Migration = str | Callable[[sqlite3.Connection], None]
+
 BUSY_TIMEOUT_MS = 120_000
 
-MIGRATIONS: tuple[str, ...] = (
+def _seed_document_numbers(conn: sqlite3.Connection) -> None:
+    """Document numbers already on records are issued: the sequences go on after them."""
+    pattern = re.compile(r"^([A-Z][A-Z0-9]{0,7})-(\d{4})-(\d{4,6})$")
+    for row in conn.execute("SELECT doc_number, form_id, filed_at FROM records WHERE doc_number IS NOT NULL"):
+        m = pattern.match(row[0])
+        if not m:
+            continue
+        prefix, year, seq = m[1], int(m[2]), int(m[3])
+        conn.execute("INSERT OR IGNORE INTO doc_numbers (doc_number, form_id, issued_at) VALUES (?, ?, ?)",
+                     (row[0], row[1] or "", row[2]))
+        conn.execute("INSERT INTO doc_counters (prefix, year, last) VALUES (?, ?, ?) "
+                     "ON CONFLICT (prefix, year) DO UPDATE SET last = max(last, excluded.last)", (prefix, year, seq))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
     # 1: the initial catalogue
     """
     CREATE TABLE records (
@@ -94,6 +111,22 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX audit_code ON audit (code);
     """,
+    # 2: the acting user in the audit chain (entries of version 2); counters for 件号 and 文号 in the catalogue
+    """
+    ALTER TABLE audit ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE audit ADD COLUMN actor TEXT;
+    CREATE TABLE item_counters (
+        fonds TEXT NOT NULL, year INTEGER NOT NULL, period TEXT NOT NULL, category TEXT NOT NULL,
+        last INTEGER NOT NULL,
+        PRIMARY KEY (fonds, year, period, category)
+    );
+    INSERT INTO item_counters (fonds, year, period, category, last)
+        SELECT fonds, year, code_period, category, MAX(seq) FROM records GROUP BY fonds, year, code_period, category;
+    CREATE TABLE doc_counters (prefix TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL,
+                               PRIMARY KEY (prefix, year));
+    CREATE TABLE doc_numbers (doc_number TEXT PRIMARY KEY, form_id TEXT NOT NULL, issued_at TEXT NOT NULL);
+    """,
+    _seed_document_numbers,
 )
 
 
@@ -101,7 +134,7 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating and migrating) the catalogue; autocommit mode, explicit transactions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -126,9 +159,12 @@ def migrate(conn: sqlite3.Connection) -> int:
             raise ArchiveError(
                 f"档案目录数据库的版本（{version}）比本程序新（{len(MIGRATIONS)}），请升级 dangan"
             )
-        for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-            for statement in _statements(sql):
-                conn.execute(statement)
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            if callable(step):
+                step(conn)
+            else:
+                for statement in _statements(step):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
         return len(MIGRATIONS)
 

@@ -1,0 +1,336 @@
+"""The application: one object per workspace that offers every use case of dangan.
+
+Front ends (the command line today; the web interface and the REST API next)
+open a :class:`Dangan` on a workspace with the acting user and call it; it
+returns plain results and raises the :class:`~dangan.errors.DanganError`
+family, and never prints or exits.  It wires the parts together: the archive
+with its catalogue, the search index that follows it, the forms engine (for
+generated documents and the registers the archive files itself), and the
+intake pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from dangan.actor import Actor
+from dangan.app import search as search_seam
+from dangan.app.results import FiledDocument, GenerateOutcome, RecordDetails
+from dangan.archive.catalogue import Hold
+from dangan.archive.disposal import REGISTER_FORM, RenderedRegister
+from dangan.archive.model import FilingRequest, FilingResult, Record, Source, Status
+from dangan.archive.plan import FilePlan
+from dangan.archive.service import Archive, DisposalResult, DueItem, ListenerError, ReconcileReport
+from dangan.clock import SYSTEM, Clock
+from dangan.config import Workspace, open_workspace
+from dangan.errors import DanganError
+from dangan.fsutil import atomic_write_bytes, safe_filename
+
+Progress = Callable[[int, int], None]
+
+
+class Dangan:
+    """dangan on one workspace, acting for one user.  Use :meth:`open`; close it (or use ``with``)."""
+
+    def __init__(self, ws: Workspace, archive: Archive, *, clock: Clock, actor: Actor | None) -> None:
+        self.ws = ws
+        self.archive = archive
+        self.clock = clock
+        self.actor = actor
+        self._index: Any = None
+
+    @classmethod
+    def open(cls, workspace: Workspace | Path | str | None = None, *, actor: Actor | None = None,
+             clock: Clock = SYSTEM, index: bool = True) -> Dangan:
+        """Open the workspace (``-w``, ``$DANGAN_WORKSPACE`` or the current folder when None).
+
+        Opening migrates the catalogue and reconciles after a crash; what that
+        found is in :attr:`warnings`, which every front end shows.
+        ``index=False`` opens without the search index following the archive.
+        """
+        ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
+        app: Dangan
+        holder: dict[str, Archive] = {}
+        listeners = [search_seam.LazyIndexer(ws, lambda: holder["archive"])] if index else []
+        archive = Archive.open(ws, clock=clock, actor=actor, listeners=listeners)
+        holder["archive"] = archive
+        app = cls(ws, archive, clock=clock, actor=actor)
+        archive.register_renderer = app._render_register
+        return app
+
+    def acting_as(self, actor: Actor | None) -> Dangan:
+        """The same open workspace, acting for another user (a web request)."""
+        other = Dangan(self.ws, self.archive.acting_as(actor), clock=self.clock, actor=actor)
+        other._index = self._index
+        return other
+
+    def close(self) -> None:
+        self.archive.close()
+        if self._index is not None:
+            self._index.close()
+
+    def __enter__(self) -> Dangan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def reconcile_report(self) -> ReconcileReport:
+        return self.archive.reconcile_report
+
+    @property
+    def warnings(self) -> list[str]:
+        """What opening found (files set aside after a crash, missing files): show these to the user."""
+        return self.archive.reconcile_report.warnings()
+
+    # ---------------------------------------------------------------- the archive
+
+    def categories(self) -> FilePlan:
+        return self.archive.plan
+
+    def file(self, paths: Sequence[Path], *, category: str, title: str | None = None, date: dt.date | None = None,
+             meta: Mapping[str, str] | None = None, doc_number: str | None = None, author: str | None = None,
+             security: str | None = None, building: str | None = None, unit: str | None = None,
+             room: str | None = None) -> list[FiledDocument]:
+        """File documents by hand (``archive add``).  A ListenerError carries the results if only the index failed."""
+        fields = {k: v for k, v in (("doc_number", doc_number), ("author", author), ("security", security),
+                                    ("building", building), ("unit", unit), ("room", room)) if v is not None}
+        reqs = [FilingRequest(path=Path(p), category=category, title=title, date=date, meta=dict(meta or {}),
+                              **fields) for p in paths]  # type: ignore[arg-type]
+        try:
+            results = self.archive.file_many(reqs)
+        except ListenerError as e:
+            e.results = [FiledDocument(Path(p), r) for p, r in zip(paths, e.results, strict=False)]
+            raise
+        return [FiledDocument(Path(p), r) for p, r in zip(paths, results, strict=True)]
+
+    def file_requests(self, reqs: Sequence[FilingRequest], *, progress: Progress | None = None) -> list[FilingResult]:
+        """File prepared requests (generated documents, imports)."""
+        return self.archive.file_many(reqs, progress=progress)
+
+    def attach_signed_copy(self, code: str, path: Path, *, text: str | None = None, text_source: str | None = None,
+                           original_name: str | None = None) -> FilingResult:
+        return self.archive.attach_signed_copy(code, path, text=text, text_source=text_source,
+                                               original_name=original_name)
+
+    def record(self, code: str) -> Record:
+        return self.archive.get(code)
+
+    def show(self, code: str) -> RecordDetails:
+        record = self.archive.get(code)
+        return RecordDetails(record, self.archive.holds_of(code), self.archive.effective_period(record),
+                             self.archive.expiry_of(record))
+
+    def records(self, *, category: str | None = None, year: int | None = None, status: Status | str | None = None,
+                needs_review: bool | None = None) -> list[Record]:
+        return self.archive.list(category=category, year=year, status=status, needs_review=needs_review)
+
+    def text_of(self, code: str) -> str | None:
+        return self.archive.text_of(code)
+
+    def edit(self, code: str, changes: Mapping[str, str], *, reason: str) -> Record:
+        return self.archive.update_metadata(code, dict(changes), reason=reason)
+
+    def export(self, code: str, to_dir: Path) -> Path:
+        return self.archive.export(code, self.ws.output_target(to_dir))
+
+    def open_copy(self, code: str) -> Path:
+        """A read-only copy of the record's original in a temporary folder (to open in a viewer)."""
+        path = self.archive.export(code, Path(tempfile.mkdtemp(prefix="dangan-open-")))
+        path.chmod(0o444)
+        return path
+
+    def audit_trail(self, code: str | None = None) -> list[Any]:
+        return self.archive.audit_trail(code)
+
+    # -- holds and retention
+
+    def hold(self, codes: Sequence[str], *, reason: str) -> list[Record]:
+        return self.archive.hold(codes, reason=reason)
+
+    def release(self, codes: Sequence[str], *, reason: str, all_holds: bool = False) -> list[Record]:
+        return self.archive.release(codes, reason=reason, all_holds=all_holds)
+
+    def holds(self, code: str, *, active_only: bool = True) -> list[Hold]:
+        return self.archive.holds_of(code, active_only=active_only)
+
+    def extend(self, codes: Sequence[str], *, to: str | int, reason: str) -> list[Record]:
+        return self.archive.extend(codes, to=to, reason=reason)
+
+    def due(self, as_of: dt.date | None = None) -> list[DueItem]:
+        """Records whose retention has expired (``as_of`` only previews; it authorises nothing)."""
+        return self.archive.due(as_of)
+
+    def dispose(self, codes: Sequence[str], *, approver: str, reason: str) -> DisposalResult:
+        """Dispose of expired, unheld records by this app's clock: the register is filed first."""
+        return self.archive.dispose(codes, approver=approver, reason=reason)
+
+    def _render_register(self, data: dict[str, Any], *, out_dir: Path) -> RenderedRegister:
+        from dangan.forms import render_form
+
+        doc = render_form(self.ws, REGISTER_FORM, data, formats=("pdf",), out_dir=out_dir,
+                          numbers=self.numbers(), clock=self.clock)
+        return RenderedRegister(pdf=doc.files["pdf"], doc_number=doc.doc_number, data=doc.data)
+
+    # -- 归档文件目录 and 四性检测
+
+    def catalogue(self, *, year: int, category: str | None = None, fmt: str = "pdf", out: Path | None = None) -> Path:
+        """Write the 归档文件目录 of a year (and category) as PDF or XLSX; returns the file."""
+        from dangan.archive import filelist
+
+        code = self.archive.plan.get(category).code if category else None
+        rows = filelist.file_list_rows(self.archive.list(year=year, category=code))
+        title = filelist.heading(self.archive.plan, year, code)
+        if out is None:
+            out = self.ws.output_dir / safe_filename(f"归档文件目录-{year}-{code or '全部'}.{fmt}")
+        out = self.ws.output_target(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "xlsx":
+            atomic_write_bytes(out, filelist.xlsx_bytes(title, rows))
+            return out
+        from dangan.forms import render_form
+
+        data = filelist.file_list_data(title, rows, printed_on=self.clock.today())
+        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".dangan-tmp-") as tmp:
+            doc = render_form(self.ws, filelist.FORM_ID, data, formats=("pdf",), out_dir=Path(tmp),
+                              numbers=self.numbers(), clock=self.clock)
+            os.replace(doc.files["pdf"], out)
+        return out
+
+    def verify(self, *, progress: Progress | None = None, index: bool = True) -> Any:
+        """四性检测 of the archive, the search index's drift check included (``index=False`` leaves it out)."""
+        checks = [search_seam.IndexCheck(self.index(), self.archive.iter_index_documents)] if index else []
+        return self.archive.verify(extra_checks=checks, progress=progress)
+
+    # ---------------------------------------------------------------- search
+
+    def index(self) -> Any:
+        if self._index is None:
+            self._index = search_seam.open_index(self.ws)
+        return self._index
+
+    def search(self, text: str, *, category: str | None = None, year: int | None = None,
+               date_from: dt.date | None = None, date_to: dt.date | None = None, unit: str | None = None,
+               form: str | None = None, period: str | None = None, status: str | None = None,
+               limit: int = 10) -> Any:
+        """Full-text search; the index is built first if there is none.  Returns SearchResults."""
+        index = self.index()
+        search_seam.ensure_index(index, self.archive.iter_index_documents)
+        filters = search_seam.make_filters(
+            category=self.archive.plan.get(category).code if category else None, year=year, date_from=date_from,
+            date_to=date_to, unit=unit, form=form, period=period.upper() if period else None, status=status)
+        return search_seam.search(index, text, filters, limit=limit)
+
+    def rebuild_index(self, *, progress: Callable[[int], None] | None = None, processes: int | None = None) -> Any:
+        return search_seam.rebuild(self.index(), self.archive.iter_index_documents, progress=progress,
+                                   processes=processes)
+
+    def check_index(self) -> Any:
+        return search_seam.check(self.index(), self.archive.iter_index_documents())
+
+    def category_names(self) -> dict[str, str]:
+        return {c.code: c.name for c in self.archive.plan.categories}
+
+    # ---------------------------------------------------------------- forms
+
+    def numbers(self) -> Any:
+        """The document-number allocator of this workspace (the catalogue's)."""
+        from dangan.forms.numbering import CatalogueNumbers
+
+        return CatalogueNumbers(self.archive.catalogue, clock=self.clock)
+
+    def forms(self) -> list[Any]:
+        from dangan.forms import list_forms
+
+        return list_forms(self.ws)
+
+    def form(self, form_id: str) -> Any:
+        from dangan.forms import load_form
+
+        return load_form(self.ws, form_id)
+
+    def check_templates(self) -> tuple[int, list[Any]]:
+        from dangan.forms.check import check_all
+
+        return check_all(self.ws)
+
+    def generate(self, form_id: str, *, data: Mapping[str, Any] | Path | None = None, batch: Path | None = None,
+                 sample: bool = False, formats: Sequence[str] = ("pdf", "docx"), out_dir: Path | None = None,
+                 merge: bool = False, keep_going: bool = False, strict: bool = False, file: bool = True,
+                 progress: Progress | None = None) -> GenerateOutcome:
+        """Generate documents (one, a sample or a batch) and file each one (PDF original, DOCX attached)."""
+        from dangan.forms.generate import generate
+
+        if out_dir is not None:
+            out_dir = self.ws.output_target(out_dir)
+        result = generate(self.ws, form_id, data=data, batch=batch, sample=sample, formats=formats,
+                          out_dir=out_dir, merge=merge, keep_going=keep_going, strict=strict, progress=progress,
+                          numbers=self.numbers(), clock=self.clock)
+        outcome = GenerateOutcome(result)
+        if file and result.documents:
+            if "pdf" not in result.documents[0].files:
+                outcome.warnings.append("没有生成 PDF，未归档（归档需要 PDF）")
+            else:
+                outcome.filed = self._file_generated(result.documents)
+        return outcome
+
+    def _file_generated(self, docs: Sequence[Any]) -> list[FilingResult]:
+        reqs = [generated_request(d) for d in docs if "pdf" in d.files]
+        try:
+            return self.archive.file_many(reqs)
+        except ListenerError:
+            raise
+        except DanganError as e:
+            raise DanganError(f"文件已生成，但归档失败：{e}", detail=e.detail) from e
+
+    # ---------------------------------------------------------------- intake
+
+    def watch_entries(self) -> list[Any]:
+        from dangan.ingest.config import watch_entries
+
+        return watch_entries(self.ws)
+
+    def intake(self, *, ocr: bool | None = None, ocr_func: Callable[[Any], str] | None = None) -> Any:
+        """The intake pipeline (stage → read → classify → file → finish) on this archive."""
+        from dangan.ingest.pipeline import Pipeline
+
+        return Pipeline(self.ws, self.archive, ocr=ocr, ocr_func=ocr_func, clock=self.clock)
+
+    def ingest(self, path: Path, *, category: str = "auto", meta: Mapping[str, str] | None = None,
+               keep_source: bool = False) -> Any:
+        """Put one file through the intake pipeline (an upload); returns its Outcome.
+
+        The file is filed (or quarantined with its reason); the source is
+        removed after the commit unless ``keep_source``.
+        """
+        from dangan.ingest.config import OnSuccess, WatchEntry
+
+        entry = WatchEntry(folder=Path(path).parent.resolve(), category=category, meta=dict(meta or {}),
+                           on_success=OnSuccess.KEEP if keep_source else OnSuccess.DELETE)
+        return self.intake().process(Path(path), entry)
+
+    def watcher(self, *, on_outcome: Callable[[Any], None] | None = None, entries: list[Any] | None = None,
+                **pipeline: Any) -> Any:
+        """The watched-folder loop over this archive (``run_once``, ``run``, ``retry_quarantine``)."""
+        from dangan.ingest.watcher import Watcher
+
+        return Watcher(self.ws, self.intake(**pipeline), entries=entries, on_outcome=on_outcome)
+
+
+def generated_request(doc: Any) -> FilingRequest:
+    """The archive's request for one generated document: the PDF is the original, other formats attach."""
+    attachments = [p for fmt, p in doc.files.items() if fmt != "pdf"]
+    meta = {"form_title": doc.form_title}
+    if doc.owner:
+        meta["owner"] = doc.owner
+    return FilingRequest(
+        path=doc.files["pdf"], category=doc.category, title=doc.title, date=doc.date, doc_number=doc.doc_number,
+        source=Source.GENERATED, building=doc.building, unit=doc.unit, room=doc.room, form_id=doc.form_id,
+        form_data=doc.data, attachments=attachments, meta=meta, original_name=doc.files["pdf"].name,
+    )
