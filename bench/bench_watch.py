@@ -60,9 +60,7 @@ def search_total(ws: Workspace, query: str) -> int:
 
 
 def bench_latency(tmp: Path, *, runs: int, window: float, kind: str) -> dict:
-    from dangan.ingest.pipeline import Pipeline
-    from dangan.ingest.watcher import Watcher
-    from dangan.services import open_archive
+    from dangan.app import Dangan
 
     inbox = tmp / f"inbox-{kind}"
     ws = make_ws(tmp / f"ws-{kind}", inbox, window=window)
@@ -70,8 +68,8 @@ def bench_latency(tmp: Path, *, runs: int, window: float, kind: str) -> dict:
     stop = threading.Event()
 
     def watch() -> None:
-        with open_archive(ws) as archive:
-            Watcher(ws, Pipeline(ws, archive), on_outcome=lambda o: done.set()).run(stop)
+        with Dangan.open(ws) as app:
+            app.watcher(on_outcome=lambda o: done.set()).run(stop)
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
@@ -109,9 +107,7 @@ def _pdf(ws: Workspace, kind: str, rng: random.Random) -> tuple[bytes, str]:
 def bench_throughput(tmp: Path, *, files: int) -> dict:
     import docx
 
-    from dangan.ingest.pipeline import Pipeline
-    from dangan.ingest.watcher import Watcher
-    from dangan.services import open_archive
+    from dangan.app import Dangan
 
     inbox = tmp / "inbox-many"
     ws = make_ws(tmp / "ws-many", inbox, window=0.5)
@@ -132,8 +128,8 @@ def bench_throughput(tmp: Path, *, files: int) -> dict:
 
         os.utime(p, (old, old))
     t0 = time.monotonic()
-    with open_archive(ws) as archive:
-        outcomes = Watcher(ws, Pipeline(ws, archive)).run_once()
+    with Dangan.open(ws) as app:
+        outcomes = app.watcher().run_once()
     elapsed = time.monotonic() - t0
     filed = sum(1 for o in outcomes if o.status == "filed")
     return {"files": files, "filed": filed, "seconds": round(elapsed, 2),

@@ -5,12 +5,17 @@ Area-specific fixtures live in their own test modules.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from dangan.clock import FixedClock
 from dangan.config import Workspace, init_workspace
+
+#: The day every CLI test runs on (the product uses the real clock; tests never depend on today's date).
+TODAY = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
 @pytest.fixture
@@ -26,24 +31,32 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture
-def cli(ws: Workspace, runner: CliRunner):
-    """``cli("archive", "list", "--json")`` runs dangan on the ``ws`` workspace."""
+def clock() -> FixedClock:
+    """The clock the ``cli`` fixtures run on; a test may move it (``clock.set(...)``)."""
+    return FixedClock(TODAY)
+
+
+@pytest.fixture
+def cli(ws: Workspace, runner: CliRunner, clock: FixedClock):
+    """``cli("archive", "list", "--json")`` runs dangan on the ``ws`` workspace, on the fixed ``clock``."""
     from dangan.cli import main
 
     def run(*args: str, input: str | None = None):
-        return runner.invoke(main, ["-w", str(ws.root), *args], input=input, catch_exceptions=False)
+        return runner.invoke(main, ["-w", str(ws.root), *args], input=input, catch_exceptions=False,
+                             obj={"clock": clock})
 
     return run
 
 
 @pytest.fixture
-def cli_for(runner: CliRunner):
-    """``cli_for(ws)("verify")`` runs dangan on any workspace."""
+def cli_for(runner: CliRunner, clock: FixedClock):
+    """``cli_for(ws)("verify")`` runs dangan on any workspace, on the fixed ``clock``."""
     from dangan.cli import main
 
     def make(workspace: Workspace):
         def run(*args: str, input: str | None = None):
-            return runner.invoke(main, ["-w", str(workspace.root), *args], input=input, catch_exceptions=False)
+            return runner.invoke(main, ["-w", str(workspace.root), *args], input=input, catch_exceptions=False,
+                                 obj={"clock": clock})
 
         return run
 

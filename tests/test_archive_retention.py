@@ -106,3 +106,29 @@ def test_library_refusals_name_each_record(ws: Workspace, tmp_path: Path) -> Non
         held = archive.hold([code], reason="诉讼")[0]
         assert held.status is Status.HELD
         assert archive.release([code], reason="结案")[0].status is Status.ACTIVE
+
+
+def test_disposal_goes_by_the_clock_of_the_app_and_nothing_else(ws: Workspace, tmp_path: Path) -> None:
+    """A 2026 D10 record may be disposed of from 2037-01-01 on: not a day before, whatever is asked."""
+    import datetime as dt
+
+    from dangan.app import Dangan, FixedClock
+
+    clock = FixedClock(dt.date(2026, 6, 1))
+    p = tmp_path / "a.txt"
+    p.write_text("投诉记录", encoding="utf-8")
+    with Dangan.open(ws, clock=clock) as app:
+        [filed] = app.file([p], category="TS", date=dt.date(2026, 3, 1))
+        code = filed.result.record.archival_code
+        clock.set(dt.date(2036, 12, 31))
+        with pytest.raises(RetentionError, match="2037年01月01日"):
+            app.dispose([code], approver="王主任", reason="到期")
+        assert [i.record.archival_code for i in app.due()] == []
+        assert [i.record.archival_code for i in app.due(dt.date(2037, 1, 1))] == [code]  # a preview only
+        with pytest.raises(RetentionError):
+            app.dispose([code], approver="王主任", reason="到期")
+        clock.set(dt.date(2037, 1, 1))
+        result = app.dispose([code], approver="王主任", reason="到期")
+        assert [r.archival_code for r in result.disposed] == [code]
+        assert result.register.date == dt.date(2037, 1, 1) and result.register.archival_code.startswith("Z001-2037-Y-XH")
+        assert app.record(code).disposed_at == clock.now()

@@ -1,0 +1,285 @@
+"""The catalogue contract: what every backend of :class:`dangan.archive.catalogue.Catalogue` must do.
+
+An abstract test class (the fsspec way).  A backend's test module subclasses
+:class:`CatalogueContract` and provides one fixture, ``catalogue_url``: a URL
+that :func:`dangan.archive.catalogue.open_catalogue` opens, pointing at a new,
+empty catalogue.  Nothing here may assume a particular database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from dangan.actor import Actor, ActorKind
+from dangan.archive import audit
+from dangan.archive.catalogue import Catalogue, ItemSeries, NewFile, NewRecord, RecordQuery, open_catalogue
+from dangan.archive.model import FileRole, Source, Status
+
+T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+SERIES = ItemSeries("Z001", 2026, "D10", "TS")
+
+
+def new_record(series: ItemSeries, seq: int, **kw: object) -> NewRecord:
+    code = f"{series.fonds}-{series.year}-{series.period}-{series.category}-{seq:04d}"
+    fields: dict = dict(archival_code=code, series=series, seq=seq, period=series.period, title=f"题名{seq}",
+                        doc_number=None, author="客服中心", date=dt.date(series.year, 3, 1), security="无",
+                        source=Source.MANUAL, form_id=None, form_data=None, needs_review=False, text_source="txt",
+                        filed_at=T0, meta={})
+    fields.update(kw)
+    return NewRecord(**fields)
+
+
+def file_one(cat: Catalogue, series: ItemSeries = SERIES, *, text: str | None = None, sha: str | None = None,
+             **kw: object) -> tuple[int, str]:
+    """Allocate, insert a record with one file, inside a transaction; (id, code)."""
+    with cat.transaction():
+        seq = cat.next_item_number(series)
+        new = new_record(series, seq, **kw)
+        rid = cat.insert_record(new)
+        cat.add_file(rid, NewFile(FileRole.ORIGINAL, f"files/{new.archival_code}.txt", sha or f"{seq:064x}", 3,
+                                  "txt", None, "a.txt", text=text, text_source="txt"))
+    return rid, new.archival_code
+
+
+def _file_many(url: str, n: int, start: float) -> list[str]:
+    """In another process: file ``n`` records, one transaction each."""
+    import time
+
+    cat = open_catalogue(url)
+    while time.time() < start:
+        time.sleep(0.001)
+    try:
+        return [file_one(cat, sha=f"{id(cat):x}{i:032x}".rjust(64, "0"))[1] for i in range(n)]
+    finally:
+        cat.close()
+
+
+def _allocate_many(url: str, n: int, start: float) -> list[int]:
+    import time
+
+    cat = open_catalogue(url)
+    while time.time() < start:
+        time.sleep(0.001)
+    out = []
+    try:
+        for _ in range(n):
+            with cat.transaction():
+                out += cat.allocate_doc_numbers("TZ", 2026, "community-notice", count=1, at=T0)
+        return out
+    finally:
+        cat.close()
+
+
+class CatalogueContract:
+    """Subclass with a ``catalogue_url`` fixture."""
+
+    @pytest.fixture
+    def catalogue_url(self) -> str:
+        raise NotImplementedError("a backend's test module provides catalogue_url")
+
+    @pytest.fixture
+    def open_cat(self, catalogue_url: str) -> Iterator[Callable[[], Catalogue]]:
+        opened: list[Catalogue] = []
+
+        def make() -> Catalogue:
+            cat = open_catalogue(catalogue_url)
+            opened.append(cat)
+            return cat
+
+        yield make
+        for cat in opened:
+            cat.close()
+
+    @pytest.fixture
+    def cat(self, open_cat: Callable[[], Catalogue]) -> Catalogue:
+        return open_cat()
+
+    # -- transactions ---------------------------------------------------------------------------------
+
+    def test_a_failed_transaction_leaves_nothing_and_gives_its_item_number_back(self, cat: Catalogue) -> None:
+        with pytest.raises(RuntimeError), cat.transaction():
+            seq = cat.next_item_number(SERIES)
+            cat.insert_record(new_record(SERIES, seq))
+            raise RuntimeError("crash before commit")
+        assert cat.records() == []
+        _, code = file_one(cat)
+        assert code.endswith("-0001")
+
+    def test_nested_transactions_join_the_outer_one(self, cat: Catalogue) -> None:
+        with pytest.raises(ValueError), cat.transaction():
+            with cat.transaction():
+                cat.insert_record(new_record(SERIES, cat.next_item_number(SERIES)))
+            raise ValueError("the outer block fails")
+        assert cat.records() == []
+
+    def test_writes_outside_a_transaction_are_refused(self, cat: Catalogue) -> None:
+        with pytest.raises(Exception):  # noqa: B017 - any backend error type
+            cat.insert_record(new_record(SERIES, 1))
+        assert cat.records() == []
+
+    def test_a_commit_is_seen_by_another_connection(self, open_cat: Callable[[], Catalogue]) -> None:
+        a, b = open_cat(), open_cat()
+        _, code = file_one(a, text="正文")
+        found = b.record(code)
+        assert found is not None and b.texts_of([found.id])[found.id] == "正文"
+
+    # -- 件号 -----------------------------------------------------------------------------------------
+
+    def test_item_numbers_run_from_one_per_series_without_gaps(self, cat: Catalogue) -> None:
+        codes = [file_one(cat)[1] for _ in range(3)]
+        assert [c[-4:] for c in codes] == ["0001", "0002", "0003"]
+        other = ItemSeries("Z001", 2025, "D10", "TS")
+        assert file_one(cat, other)[1] == "Z001-2025-D10-TS-0001"
+        assert file_one(cat, ItemSeries("Z001", 2026, "D30", "SF"))[1].endswith("-0001")
+
+    def test_two_processes_filing_at_once_never_duplicate_or_skip(self, catalogue_url: str,
+                                                                  open_cat: Callable[[], Catalogue]) -> None:
+        import time
+
+        open_cat()  # create the catalogue before the race
+        start = time.time() + 1.0
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(2) as pool:
+            parts = pool.starmap(_file_many, [(catalogue_url, 60, start)] * 2)
+        codes = sorted(c for p in parts for c in p)
+        assert codes == [f"Z001-2026-D10-TS-{n:04d}" for n in range(1, 121)]
+        assert len(open_cat().records()) == 120
+
+    # -- records --------------------------------------------------------------------------------------
+
+    def test_records_are_found_by_a_typed_query(self, cat: Catalogue) -> None:
+        sf = ItemSeries("Z001", 2025, "D30", "SF")
+        file_one(cat, doc_number="JF-2026-0001")
+        file_one(cat, needs_review=True)
+        file_one(cat, sf, meta={"owner": "张建国"})
+        assert [r.category for r in cat.records(RecordQuery(category="SF"))] == ["SF"]
+        assert len(cat.records(RecordQuery(year=2026))) == 2
+        assert [r.archival_code[-4:] for r in cat.records(RecordQuery(needs_review=True))] == ["0002"]
+        assert cat.records(RecordQuery(doc_number="JF-2026-0001"))[0].archival_code.endswith("TS-0001")
+        assert len(cat.records(RecordQuery(status=Status.ACTIVE))) == 3
+        first = cat.records(RecordQuery(limit=2))
+        rest = cat.records(RecordQuery(after_id=first[-1].id))
+        assert len(first) == 2 and len(rest) == 1 and rest[0].meta == {"owner": "张建国"}
+        assert cat.records(RecordQuery(codes=())) == []
+        assert cat.record("Z001-2026-D10-TS-0009") is None
+
+    def test_a_record_reads_back_as_written(self, cat: Catalogue) -> None:
+        rid, code = file_one(cat, doc_number="JF-2026-0007", form_id="payment-notice",
+                             form_data={"total": "447.50"}, building="3", room="1201", meta={"k": "v"})
+        r = cat.record(code)
+        assert r is not None and r.id == rid
+        assert (r.title, r.doc_number, r.form_data, r.building, r.room, r.meta) == (
+            "题名1", "JF-2026-0007", {"total": "447.50"}, "3", "1201", {"k": "v"})
+        assert (r.status, r.source, r.date, r.filed_at) == (Status.ACTIVE, Source.MANUAL, dt.date(2026, 3, 1), T0)
+        assert [(f.role, f.format, f.destroyed) for f in r.files] == [(FileRole.ORIGINAL, "txt", False)]
+
+    def test_updates_and_metadata(self, cat: Catalogue) -> None:
+        rid, code = file_one(cat)
+        with cat.transaction():
+            cat.update_record(rid, title="新题名", needs_review=True, date=dt.date(2026, 5, 1), period="D30")
+            cat.set_meta(rid, "owner", "李四")
+        r = cat.record(code)
+        assert r is not None and (r.title, r.needs_review, r.date, r.period, r.meta) == (
+            "新题名", True, dt.date(2026, 5, 1), "D30", {"owner": "李四"})
+        with cat.transaction():
+            cat.set_meta(rid, "owner", None)
+        assert cat.record(code).meta == {}  # type: ignore[union-attr]
+
+    # -- files and texts ------------------------------------------------------------------------------
+
+    def test_texts_join_in_file_order_and_files_are_listed(self, cat: Catalogue) -> None:
+        rid, code = file_one(cat, text="第一份")
+        with cat.transaction():
+            cat.add_file(rid, NewFile(FileRole.SIGNED, f"files/{code}-signed-1.png", "e" * 64, 5, "png", None,
+                                      "scan.png", text="签字", text_source="ocr"))
+        assert cat.texts_of([rid]) == {rid: "第一份\n\n签字"}
+        assert {(e.path, e.code, e.destroyed) for e in cat.file_entries()} == {
+            (f"files/{code}.txt", code, False), (f"files/{code}-signed-1.png", code, False)}
+        assert cat.find_by_sha256("E" * 64).archival_code == code  # type: ignore[union-attr]
+
+    # -- holds and disposal marks ---------------------------------------------------------------------
+
+    def test_holds_are_placed_and_released_oldest_first(self, cat: Catalogue) -> None:
+        rid, code = file_one(cat)
+        with cat.transaction():
+            first = cat.place_hold(rid, reason="诉讼", at=T0)
+            cat.place_hold(rid, reason="纠纷", at=T0 + dt.timedelta(hours=1))
+            cat.update_record(rid, status=Status.HELD)
+        assert [h.reason for h in cat.holds(rid)] == ["诉讼", "纠纷"] and first.code == code
+        with cat.transaction():
+            cat.release_hold(first.id, reason="结案", at=T0 + dt.timedelta(days=1))
+        active = cat.holds(rid)
+        assert [h.reason for h in active] == ["纠纷"] and active[0].active
+        every = cat.holds(rid, active_only=False)
+        assert every[0].released_at == T0 + dt.timedelta(days=1) and every[0].release_reason == "结案"
+        assert cat.record(code).status is Status.HELD  # type: ignore[union-attr]
+
+    def test_a_disposed_record_keeps_its_entry_but_loses_its_content(self, cat: Catalogue) -> None:
+        rid, code = file_one(cat, text="内容", sha="d" * 64)
+        with cat.transaction():
+            cat.mark_disposed(rid, at=T0)
+        r = cat.record(code)
+        assert r is not None and r.status is Status.DISPOSED and r.disposed_at == T0 and r.title == "题名1"
+        assert all(f.destroyed for f in r.files)
+        assert cat.texts_of([rid]) == {rid: None}
+        assert cat.find_by_sha256("d" * 64) is None  # the same bytes may be filed again
+        assert [e.destroyed for e in cat.file_entries()] == [True]
+
+    # -- the audit chain ------------------------------------------------------------------------------
+
+    def test_the_audit_chain_appends_and_verifies_with_its_actors(self, cat: Catalogue) -> None:
+        people = [Actor("王芳", role="archivist"), Actor("前台扫描仪", kind=ActorKind.DEVICE), None]
+        for n, who in enumerate(people):
+            with cat.transaction():
+                head = cat.audit_head()
+                cat.insert_audit(audit.seal((head.id, head.hash) if head else None, audit.AuditEvent.HOLD,
+                                            code="Z001-2026-D10-TS-0001" if n < 2 else None,
+                                            details={"n": n, "理由": "诉讼"}, at=T0, actor=who))
+        entries = cat.audit_entries()
+        assert [e.id for e in entries] == [1, 2, 3] and audit.check_chain(entries) == []
+        assert [e.actor for e in entries] == people
+        assert [e.id for e in cat.audit_entries(code="Z001-2026-D10-TS-0001")] == [1, 2]
+        assert cat.audit_head().id == 3  # type: ignore[union-attr]
+
+    def test_an_audit_entry_lost_with_its_transaction_leaves_the_chain_intact(self, cat: Catalogue) -> None:
+        with pytest.raises(RuntimeError), cat.transaction():
+            cat.insert_audit(audit.seal(None, audit.AuditEvent.FILED, code=None, details={}, at=T0, actor=None))
+            raise RuntimeError
+        assert cat.audit_head() is None and cat.audit_entries() == []
+
+    # -- document numbers -----------------------------------------------------------------------------
+
+    def test_document_numbers_are_consecutive_per_prefix_and_year(self, cat: Catalogue) -> None:
+        with cat.transaction():
+            assert cat.allocate_doc_numbers("JF", 2026, "payment-notice", count=3, at=T0) == [1, 2, 3]
+            assert cat.allocate_doc_numbers("JF", 2027, "payment-notice", count=1, at=T0) == [1]
+            assert cat.allocate_doc_numbers("TZ", 2026, "community-notice", count=1, at=T0) == [1]
+            cat.record_issued(["JF-2026-0001"], "payment-notice", T0)
+        with pytest.raises(RuntimeError), cat.transaction():
+            cat.allocate_doc_numbers("JF", 2026, "payment-notice", count=5, at=T0)
+            raise RuntimeError
+        with cat.transaction():
+            assert cat.allocate_doc_numbers("JF", 2026, "payment-notice", count=1, at=T0) == [4]
+        assert cat.doc_number_form("JF-2026-0001") == "payment-notice"
+        assert cat.doc_number_form("JF-2026-0002") is None
+
+    def test_a_number_given_from_outside_is_never_issued_again(self, cat: Catalogue) -> None:
+        with cat.transaction():
+            cat.note_doc_number("TZ", 2026, 41, doc_number="TZ-2026-0041", form_id=None, at=T0)
+            cat.note_doc_number("TZ", 2026, 7, doc_number="TZ-2026-0007", form_id=None, at=T0)  # lower: no effect
+            assert cat.allocate_doc_numbers("TZ", 2026, "community-notice", count=1, at=T0) == [42]
+        assert cat.doc_number_form("TZ-2026-0041") == ""
+
+    def test_two_processes_never_get_the_same_document_number(self, catalogue_url: str,
+                                                               open_cat: Callable[[], Catalogue]) -> None:
+        import time
+
+        open_cat()
+        start = time.time() + 1.0
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            parts = pool.starmap(_allocate_many, [(catalogue_url, 50, start)] * 2)
+        assert sorted(n for p in parts for n in p) == list(range(1, 101))
