@@ -12,6 +12,7 @@ test: setup
 
 lint: setup
 	.venv/bin/ruff check src tests bench
+	.venv/bin/mypy src
 
 bench: setup
 	bash bench/run_all.sh

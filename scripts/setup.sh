@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up: Debian packages (fonts, HarfBuzz subsetting, Pango, poppler),
-# then a virtual env in .venv with dangan and its extras (ocr, dev).
+# then a virtual env in .venv with dangan and its extras (ocr, test, dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +28,7 @@ fi
 stamp=.venv/.dangan-installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[ocr,dev]"
+  .venv/bin/python -m pip install -q -e ".[ocr,test,dev]"
   touch "$stamp"
 fi
 

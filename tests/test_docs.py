@@ -43,8 +43,36 @@ def test_readme_quick_start_is_two_commands_and_ci_runs_the_test_one():
     assert cmds[1] in ci, f"CI does not run the README test command {cmds[1]!r}"
 
 
-def test_every_setting_is_documented_in_readme():
-    from dangan.config import SETTINGS
+_ROW = re.compile(r"^\|\s*`(\[\[?[a-z_]+\]?\])`\s*\|\s*`([a-z_]+)`\s*\|", re.M)
 
-    missing = [s.name for s in SETTINGS if s.name.split(".", 1)[1] not in README]
-    assert not missing, f"README does not document settings: {missing}"
+
+def documented_settings(readme: str) -> set[tuple[str, str]]:
+    """(section, key) of every row of the README's settings table: ``| `[fees]` | `payment_days` | …``."""
+    return {(sec, key) for sec, key in _ROW.findall(readme)}
+
+
+def expected_settings() -> set[tuple[str, str]]:
+    from dangan.config import SETTINGS, TABLES
+
+    out = {(f"[{s.name.split('.')[0]}]", s.name.split(".", 1)[1]) for s in SETTINGS}
+    return out | {(f"[[{name}]]", f.key) for name, spec in TABLES.items() for f in spec}
+
+
+def settings_problems(readme: str) -> list[str]:
+    documented, expected = documented_settings(readme), expected_settings()
+    return ([f"README does not document {sec} {key}" for sec, key in sorted(expected - documented)]
+            + [f"README documents {sec} {key}, which dangan does not have" for sec, key in sorted(documented - expected)])
+
+
+def test_every_setting_and_table_field_is_documented_in_readme_with_its_section():
+    assert settings_problems(README) == []
+
+
+def test_the_settings_check_fails_for_a_missing_or_misplaced_row():
+    row = "| `[fees]` | `payment_days` |"
+    assert row in README
+    without = README.replace(row, "| `[fees]` | `payment_dayz` |")
+    assert settings_problems(without) == ["README does not document [fees] payment_days",
+                                          "README documents [fees] payment_dayz, which dangan does not have"]
+    moved = README.replace("| `[[watch]]` | `polling` |", "| `[[rule]]` | `polling` |")
+    assert "README does not document [[watch]] polling" in settings_problems(moved)

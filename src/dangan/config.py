@@ -1,9 +1,12 @@
 """Workspace discovery and ``dangan.toml``: settings as data.
 
-One table (:data:`SETTINGS`) of (name, type, default, help) drives loading,
-validation, the commented ``dangan.toml`` written by ``dangan init`` and the
-documentation test.  Array sections (``[[category]]``, ``[[watch]]``,
-``[[rule]]``) each have their own field table (:data:`TABLES`).
+Each section (``[company]`` …) and each table (``[[category]]``, ``[[watch]]``,
+``[[rule]]``) is a typed dataclass whose fields state the type, the default
+(once) and the help text.  From them come :data:`SETTINGS` and :data:`TABLES`,
+which drive loading, validation, the commented ``dangan.toml`` written by
+``dangan init`` and the documentation test; :attr:`Config.settings` is the
+typed result.  A new section (``[database]``, ``[web]``) is a dataclass added
+to :data:`SECTION_TYPES`.
 
 Unknown keys, wrong types and missing required settings fail at load time and
 name the key.
@@ -13,7 +16,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -23,37 +28,131 @@ CONFIG_NAME = "dangan.toml"
 ENV_WORKSPACE = "DANGAN_WORKSPACE"
 
 
+def setting(default: Any = None, *, help: str, required: bool = False) -> Any:
+    """A field of a settings section or table: its default, stated here once, and its help text."""
+    meta = {"help": help, "required": required}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# -- the sections of dangan.toml ([company] …) and its tables ([[watch]] …), as typed objects ---------------
+
+
+@dataclass(frozen=True)
+class CompanySettings:
+    name: str = setting("", help="物业公司名称（页眉）", required=True)
+    centre: str = setting("客服中心", help="客服中心名称")
+    address: str = setting("", help="客服中心地址")
+    phone: str = setting("", help="客服中心电话")
+    fonds_code: str = setting("", help="全宗号，档号的第一段，如 Z001", required=True)
+
+
+@dataclass(frozen=True)
+class FeesSettings:
+    late_fee_rate: float = setting(0.0003, help="滞纳金日费率，如 0.0003 表示每日万分之三")
+    payment_days: int = setting(15, help="缴费通知的缴费期限（天）")
+    deadline_days: int = setting(7, help="限期缴费通知的宽限天数")
+
+
+@dataclass(frozen=True)
+class PathsSettings:
+    archive: str = setting("archive", help="档案库目录（相对工作区）")
+    index: str = setting("index", help="全文索引目录（相对工作区）")
+    templates: str = setting("templates", help="本地模板目录，同名表单覆盖内置模板")
+    output: str = setting("output", help="生成文件的默认输出目录")
+    quarantine: str = setting("quarantine", help="无法处理的扫描件隔离目录")
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    user_dict: str = setting("", help="追加的分词词典文件（每行一词），相对工作区")
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    stability_seconds: float = setting(5.0, help="文件大小和修改时间保持不变多少秒后才处理")
+    rescan_minutes: float = setting(5.0, help="定期全量扫描监视目录的间隔（分钟）")
+    max_file_mb: float = setting(200.0, help="超过此大小（MB）的文件进入隔离区")
+    ocr: bool = setting(True, help="是否对无文字层的扫描件做 OCR（需安装 dangan[ocr]）")
+
+
+@dataclass(frozen=True)
+class CategoryTable:
+    code: str = setting(None, help="问题代码（档号第四段），如 TS", required=True)
+    name: str = setting(None, help="类别名称，如 投诉处理", required=True)
+    period: str | int = setting(None, help="保管期限：Y、D30、D10 或年数", required=True)
+    contents: str = setting("", help="归档范围说明")
+
+
+@dataclass(frozen=True)
+class WatchTable:
+    path: str = setting(None, help="监视目录，绝对路径或相对工作区", required=True)
+    category: str = setting("auto", help="类别代码，或 auto 按二维码/规则自动分类")
+    recursive: bool = setting(False, help="是否包含子目录")
+    polling: bool = setting(False, help="网络共享（SMB/NFS）请开启轮询")
+    include: list[str] = setting([], help="只处理匹配的文件名模式，如 *.pdf")
+    ignore: list[str] = setting([], help="额外忽略的文件名模式")
+    on_success: str = setting("delete", help="处理成功后源文件：delete 删除 或 move 移到 processed/")
+    meta: dict[str, Any] = setting({}, help="默认元数据，如 {building = \"3\"}")
+
+
+@dataclass(frozen=True)
+class RuleTable:
+    category: str = setting(None, help="命中后归入的类别代码", required=True)
+    keywords: list[str] = setting([], help="任一关键词出现即命中")
+    regex: str = setting("", help="正则表达式（不要用 \\b，中文无词边界）")
+
+
+#: ``[section]`` → its dataclass.  A new section (``[database]``, ``[web]``) is one more entry here.
+SECTION_TYPES: dict[str, type] = {
+    "company": CompanySettings, "fees": FeesSettings, "paths": PathsSettings, "search": SearchSettings,
+    "ingest": IngestSettings,
+}
+#: ``[[table]]`` → the dataclass of one entry.
+TABLE_TYPES: dict[str, type] = {"category": CategoryTable, "watch": WatchTable, "rule": RuleTable}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """dangan.toml, typed: one object per section, a tuple of entries per table."""
+
+    company: CompanySettings
+    fees: FeesSettings
+    paths: PathsSettings
+    search: SearchSettings
+    ingest: IngestSettings
+    categories: tuple[CategoryTable, ...] = ()
+    watch: tuple[WatchTable, ...] = ()
+    rules: tuple[RuleTable, ...] = ()
+
+
+def _runtime_types(hint: Any) -> tuple[type, ...]:
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        return tuple(t for arg in typing.get_args(hint) for t in _runtime_types(arg))
+    return (origin,) if origin is not None else (hint,)
+
+
+def _field_specs(cls: type) -> list[tuple[str, tuple[type, ...], Any, str, bool]]:
+    """(key, runtime types, default, help, required) of each field of a section or table type."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in fields(cls):
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        out.append((f.name, _runtime_types(hints[f.name]), default, f.metadata["help"], f.metadata["required"]))
+    return out
+
+
 @dataclass(frozen=True)
 class Setting:
-    """One scalar setting, ``section.key`` in dangan.toml."""
+    """One scalar setting, ``section.key`` in dangan.toml (derived from the section types)."""
 
     name: str
-    type: type
+    type: type | tuple[type, ...]
     default: Any
     help: str
     required: bool = False
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("company.name", str, None, "物业公司名称（页眉）", required=True),
-    Setting("company.centre", str, "客服中心", "客服中心名称"),
-    Setting("company.address", str, "", "客服中心地址"),
-    Setting("company.phone", str, "", "客服中心电话"),
-    Setting("company.fonds_code", str, None, "全宗号，档号的第一段，如 Z001", required=True),
-    Setting("fees.late_fee_rate", float, 0.0003, "滞纳金日费率，如 0.0003 表示每日万分之三"),
-    Setting("fees.payment_days", int, 15, "缴费通知的缴费期限（天）"),
-    Setting("fees.deadline_days", int, 7, "限期缴费通知的宽限天数"),
-    Setting("paths.archive", str, "archive", "档案库目录（相对工作区）"),
-    Setting("paths.index", str, "index", "全文索引目录（相对工作区）"),
-    Setting("paths.templates", str, "templates", "本地模板目录，同名表单覆盖内置模板"),
-    Setting("paths.output", str, "output", "生成文件的默认输出目录"),
-    Setting("paths.quarantine", str, "quarantine", "无法处理的扫描件隔离目录"),
-    Setting("search.user_dict", str, "", "追加的分词词典文件（每行一词），相对工作区"),
-    Setting("ingest.stability_seconds", float, 5.0, "文件大小和修改时间保持不变多少秒后才处理"),
-    Setting("ingest.rescan_minutes", float, 5.0, "定期全量扫描监视目录的间隔（分钟）"),
-    Setting("ingest.max_file_mb", float, 200.0, "超过此大小（MB）的文件进入隔离区"),
-    Setting("ingest.ocr", bool, True, "是否对无文字层的扫描件做 OCR（需安装 dangan[ocr]）"),
-)
 
 
 @dataclass(frozen=True)
@@ -65,40 +164,43 @@ class TableField:
     required: bool = False
 
 
-# Array-of-table sections.  Values of list type hold strings.
+def _one(t: tuple[type, ...]) -> type | tuple[type, ...]:
+    return t[0] if len(t) == 1 else t
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(f"{sec}.{key}", _one(t), default, help_, required)
+    for sec, cls in SECTION_TYPES.items() for key, t, default, help_, required in _field_specs(cls)
+)
+
 TABLES: dict[str, tuple[TableField, ...]] = {
-    "category": (
-        TableField("code", str, None, "问题代码（档号第四段），如 TS", required=True),
-        TableField("name", str, None, "类别名称，如 投诉处理", required=True),
-        TableField("period", (str, int), None, "保管期限：Y、D30、D10 或年数", required=True),
-        TableField("contents", str, "", "归档范围说明"),
-    ),
-    "watch": (
-        TableField("path", str, None, "监视目录，绝对路径或相对工作区", required=True),
-        TableField("category", str, "auto", "类别代码，或 auto 按二维码/规则自动分类"),
-        TableField("recursive", bool, False, "是否包含子目录"),
-        TableField("polling", bool, False, "网络共享（SMB/NFS）请开启轮询"),
-        TableField("include", list, [], "只处理匹配的文件名模式，如 *.pdf"),
-        TableField("ignore", list, [], "额外忽略的文件名模式"),
-        TableField("on_success", str, "delete", "处理成功后源文件：delete 删除 或 move 移到 processed/"),
-        TableField("meta", dict, {}, "默认元数据，如 {building = \"3\"}"),
-    ),
-    "rule": (
-        TableField("category", str, None, "命中后归入的类别代码", required=True),
-        TableField("keywords", list, [], "任一关键词出现即命中"),
-        TableField("regex", str, "", "正则表达式（不要用 \\b，中文无词边界）"),
-    ),
+    name: tuple(TableField(key, _one(t), None if required else default, help_, required)
+                for key, t, default, help_, required in _field_specs(cls))
+    for name, cls in TABLE_TYPES.items()
 }
 
-SECTIONS = sorted({s.name.split(".")[0] for s in SETTINGS})
+SECTIONS = sorted(SECTION_TYPES)
 
 
 @dataclass(frozen=True)
 class Config:
-    """Validated settings.  ``values`` maps ``section.key`` to a value."""
+    """Validated settings: :attr:`settings` typed; ``values`` maps ``section.key`` to a value (the flat
+    view that forms' derive rules name, ``setting:fees.late_fee_rate``), ``tables`` the entries as dicts."""
 
     values: dict[str, Any]
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        def section(name: str, cls: type) -> Any:
+            return cls(**{k: v for k, v in self.values.items() if k.split(".", 1)[0] == name
+                          for k in [k.split(".", 1)[1]]})
+
+        def table(name: str) -> tuple[Any, ...]:
+            return tuple(TABLE_TYPES[name](**entry) for entry in self.tables.get(name, []))
+
+        return Settings(**{name: section(name, cls) for name, cls in SECTION_TYPES.items()},
+                        categories=table("category"), watch=table("watch"), rules=table("rule"))
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]

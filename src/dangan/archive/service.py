@@ -13,6 +13,7 @@ until the commit; finding one at start-up triggers :meth:`Archive.reconcile`.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import copy
 import datetime as dt
@@ -74,16 +75,16 @@ class ListenerError(SearchIndexError):
 
 @dataclass(frozen=True)
 class ReconcileReport:
-    removed_temps: list[str] = field(default_factory=list)
-    orphans: list[str] = field(default_factory=list)  # files without a row, moved to orphans/
-    missing: list[tuple[str, str]] = field(default_factory=list)  # (code, path): rows without a file
-    finished_disposals: list[str] = field(default_factory=list)  # destroyed content removed late
+    removed_temps: builtins.list[str] = field(default_factory=list)
+    orphans: builtins.list[str] = field(default_factory=list)  # files without a row, moved to orphans/
+    missing: builtins.list[tuple[str, str]] = field(default_factory=list)  # (code, path): rows without a file
+    finished_disposals: builtins.list[str] = field(default_factory=list)  # destroyed content removed late
 
     @property
     def clean(self) -> bool:
         return not (self.orphans or self.missing)
 
-    def warnings(self) -> list[str]:
+    def warnings(self) -> builtins.list[str]:
         """What a front end must show the user after start-up, in words."""
         out = [f"启动核对：发现没有目录记录的文件，已移到 {rel}" for rel in self.orphans]
         out += [f"启动核对：档案 {code} 的文件 {rel} 不存在，请运行 dangan verify" for code, rel in self.missing]
@@ -101,13 +102,13 @@ class DueItem:
 @dataclass(frozen=True)
 class DisposalResult:
     register: Record
-    disposed: list[Record]
+    disposed: builtins.list[Record]
 
 
 @dataclass
 class _Tx:
-    published: list[Path] = field(default_factory=list)
-    after_commit: list[Callable[[], object]] = field(default_factory=list)
+    published: builtins.list[Path] = field(default_factory=list)
+    after_commit: builtins.list[Callable[[], object]] = field(default_factory=list)
 
 
 @dataclass
@@ -118,7 +119,7 @@ class _Prepared:
     size: int
     extraction: Extraction
     original_name: str
-    attachments: list[_Prepared] = field(default_factory=list)
+    attachments: builtins.list[_Prepared] = field(default_factory=list)
 
 
 class Archive:
@@ -156,9 +157,9 @@ class Archive:
         store.ensure()
         cat = catalogue if catalogue is not None else SqliteCatalogue(store.catalog_path)
         legacy.adopt_number_cache(cat, ws.state_dir, clock=clock)
-        c = ws.config
-        author = str(c.get("company.centre") or c.get("company.name") or "客服中心")
-        return cls(cat, store, plan=load_plan(ws), fonds=str(c["company.fonds_code"]), default_author=author,
+        company = ws.config.settings.company
+        author = company.centre or company.name or "客服中心"
+        return cls(cat, store, plan=load_plan(ws), fonds=company.fonds_code, default_author=author,
                    work_dir=ws.state_dir, clock=clock, actor=actor, listeners=listeners,
                    register_renderer=register_renderer)
 
@@ -193,7 +194,7 @@ class Archive:
         return self.catalogue.find_by_sha256(sha256.lower())
 
     def list(self, *, category: str | None = None, year: int | None = None, status: Status | str | None = None,
-             needs_review: bool | None = None) -> list[Record]:
+             needs_review: bool | None = None) -> builtins.list[Record]:
         query = RecordQuery(category=self.plan.get(category).code if category else None,
                             year=int(year) if year is not None else None,
                             status=Status(status) if status else None, needs_review=needs_review)
@@ -217,10 +218,10 @@ class Archive:
     def categories(self) -> FilePlan:
         return self.plan
 
-    def holds_of(self, code: str, *, active_only: bool = True) -> list[Hold]:
+    def holds_of(self, code: str, *, active_only: bool = True) -> builtins.list[Hold]:
         return self.catalogue.holds(self.get(code).id, active_only=active_only)
 
-    def audit_trail(self, code: str | None = None) -> list[AuditEntry]:
+    def audit_trail(self, code: str | None = None) -> builtins.list[AuditEntry]:
         return self.catalogue.audit_entries(code=code)
 
     # ------------------------------------------------------------------ filing
@@ -229,11 +230,11 @@ class Archive:
         """File one 件.  Identical bytes already filed give the existing record, ``duplicate=True``."""
         return self.file_many([req])[0]
 
-    def file_many(self, reqs: Sequence[FilingRequest], *, progress: Progress | None = None) -> list[FilingResult]:
+    def file_many(self, reqs: Sequence[FilingRequest], *, progress: Progress | None = None) -> builtins.list[FilingResult]:
         """File several 件, many per transaction.  Every file is checked before any is filed."""
         prepared = [self._prepare(r) for r in reqs]
-        results: list[FilingResult] = []
-        failures: list[tuple[str, Exception]] = []
+        results: builtins.list[FilingResult] = []
+        failures: builtins.list[tuple[str, Exception]] = []
         for start in range(0, len(prepared), BATCH):
             chunk = prepared[start : start + BATCH]
             with self._filing_tx() as tx:
@@ -303,9 +304,9 @@ class Archive:
         fsync_dir(journal.parent)
         return journal
 
-    def _file_chunk_in_tx(self, chunk: list[_Prepared], published: list[Path]) -> list[FilingResult]:
+    def _file_chunk_in_tx(self, chunk: builtins.list[_Prepared], published: builtins.list[Path]) -> builtins.list[FilingResult]:
         seen: dict[str, Record] = {}
-        results: list[FilingResult] = []
+        results: builtins.list[FilingResult] = []
         for p in chunk:
             existing = seen.get(p.sha256) or self.catalogue.find_by_sha256(p.sha256)
             if existing is not None:
@@ -317,7 +318,7 @@ class Archive:
             results.append(FilingResult(record=record, duplicate=False))
         return results
 
-    def _file_one(self, p: _Prepared, published: list[Path]) -> Record:
+    def _file_one(self, p: _Prepared, published: builtins.list[Path]) -> Record:
         req = p.req
         cat = self.plan.get(req.category)
         date = req.date or self.clock.today()
@@ -337,6 +338,7 @@ class Archive:
         ))
         if req.doc_number:
             self._note_doc_number(req.doc_number, req.form_id)
+        text: str | None
         if req.text is not None:
             text, source = req.text, str(req.text_source or TextSource.OCR)
         else:
@@ -357,7 +359,7 @@ class Archive:
             self.catalogue.note_doc_number(*parts, doc_number=doc_number, form_id=form_id, at=self.clock.now())
 
     def _store_file(self, p: _Prepared, record_id: int, series: ItemSeries, *, role: FileRole, name: str,
-                    published: list[Path], text: str | None = None, text_source: str | None = None) -> None:
+                    published: builtins.list[Path], text: str | None = None, text_source: str | None = None) -> None:
         rel = self.store.rel_path(year=series.year, period=series.period, category=series.category,
                                   name=name + suffix_for(p.extraction.format))
         tmp = self.store.copy_to_temp(p.src, expected_sha256=p.sha256)
@@ -382,7 +384,7 @@ class Archive:
         return result
 
     def _attach_in_tx(self, code: str, p: _Prepared, *, text: str | None, text_source: str | None,
-                      published: list[Path]) -> FilingResult:
+                      published: builtins.list[Path]) -> FilingResult:
         existing = self.catalogue.find_by_sha256(p.sha256)
         if existing is not None:
             self._audit_duplicate(existing, source_name=p.original_name, sha256=p.sha256)
@@ -467,7 +469,7 @@ class Archive:
 
     # ------------------------------------------------------------------ holds
 
-    def hold(self, codes: Sequence[str], *, reason: str) -> list[Record]:
+    def hold(self, codes: Sequence[str], *, reason: str) -> builtins.list[Record]:
         """Place a hold (冻结) on each record; a record may carry several."""
         _require_reason(reason)
         with self.catalogue.transaction():
@@ -482,7 +484,7 @@ class Archive:
         self._notify([(ArchiveEvent.HOLD, r) for r in out])
         return out
 
-    def release(self, codes: Sequence[str], *, reason: str, all_holds: bool = False) -> list[Record]:
+    def release(self, codes: Sequence[str], *, reason: str, all_holds: bool = False) -> builtins.list[Record]:
         """Release the oldest active hold of each record (or all with ``all_holds=True``)."""
         _require_reason(reason)
         with self.catalogue.transaction():
@@ -513,7 +515,7 @@ class Archive:
     def expiry_of(self, record: Record) -> dt.date | None:
         return expiry_date(record.year, self.effective_period(record))
 
-    def extend(self, codes: Sequence[str], *, to: str | int, reason: str) -> list[Record]:
+    def extend(self, codes: Sequence[str], *, to: str | int, reason: str) -> builtins.list[Record]:
         """Lengthen the retention period of records after appraisal; never shortens."""
         _require_reason(reason)
         try:
@@ -537,7 +539,7 @@ class Archive:
         self._notify([(ArchiveEvent.EXTEND, r) for r in out])
         return out
 
-    def due(self, as_of: dt.date | None = None) -> list[DueItem]:
+    def due(self, as_of: dt.date | None = None) -> builtins.list[DueItem]:
         """Records whose period has expired on ``as_of`` (default: the clock's today).  Only a report."""
         as_of = as_of or self.clock.today()
         items = []
@@ -550,7 +552,7 @@ class Archive:
                 items.append(DueItem(record, period, expiry, held=record.status is Status.HELD))
         return items
 
-    def disposal_refusals(self, codes: Sequence[str]) -> list[tuple[str, str]]:
+    def disposal_refusals(self, codes: Sequence[str]) -> builtins.list[tuple[str, str]]:
         """(code, reason) for every record the clock and holds forbid disposing of."""
         codes = [c.strip() for c in codes]
         found = {r.archival_code: r for r in self.catalogue.records(RecordQuery(codes=tuple(codes)))}
@@ -581,9 +583,9 @@ class Archive:
         self._notify([(ArchiveEvent.DISPOSED, r) for r in disposed] + [(ArchiveEvent.FILED, register)])
         return DisposalResult(register=register, disposed=disposed)
 
-    def _commit_disposal(self, prepared: _Prepared, codes: list[str], *, approver: str, reason: str
-                         ) -> tuple[Record, list[Record]]:
-        destroyed: list[str] = []
+    def _commit_disposal(self, prepared: _Prepared, codes: builtins.list[str], *, approver: str, reason: str
+                         ) -> tuple[Record, builtins.list[Record]]:
+        destroyed: builtins.list[str] = []
         with self._filing_tx() as tx:
             found = self.disposal_refusals(codes)  # again, under the write lock
             if found:
@@ -613,7 +615,7 @@ class Archive:
         if to_dir == archive_root or archive_root in to_dir.parents:
             raise ArchiveError("不能导出到档案库目录内", path=to_dir)
         to_dir.mkdir(parents=True, exist_ok=True)
-        copies: list[Path] = []
+        copies: builtins.list[Path] = []
         for f in record.files:
             target = unique_path(to_dir, Path(f.path).name)
             atomic_copy(self.store.abs(f.path), target)
@@ -663,13 +665,13 @@ class Archive:
         if failures:
             raise self._listener_error(failures, [])
 
-    def _notify_quietly(self, events: Sequence[tuple[ArchiveEvent, Record]]) -> list[tuple[str, Exception]]:
+    def _notify_quietly(self, events: Sequence[tuple[ArchiveEvent, Record]]) -> builtins.list[tuple[str, Exception]]:
         """Call every listener for every event; collect (code, error) instead of stopping.
 
         A listener with ``on_archive_events`` gets the whole batch in one call
         (the index writes it in one commit); others get one call per event.
         """
-        failures: list[tuple[str, Exception]] = []
+        failures: builtins.list[tuple[str, Exception]] = []
         if not self.listeners or not events:
             return failures
         texts = self.catalogue.texts_of(r.id for e, r in events if e is not ArchiveEvent.DISPOSED)
@@ -680,7 +682,7 @@ class Archive:
         return failures
 
     @staticmethod
-    def _listener_error(failures: list[tuple[str, Exception]], results: Sequence[Any]) -> ListenerError:
+    def _listener_error(failures: builtins.list[tuple[str, Exception]], results: Sequence[Any]) -> ListenerError:
         codes = list(dict.fromkeys(code for code, _ in failures))
         detail = "; ".join(f"{code}: {err}" for code, err in failures[:5])
         err = ListenerError(
@@ -694,7 +696,7 @@ class Archive:
 
 
 def _deliver(listener: ArchiveListener, batch: Sequence[tuple[ArchiveEvent, Record, str | None]]
-             ) -> list[tuple[str, Exception]]:
+             ) -> builtins.list[tuple[str, Exception]]:
     """Hand ``batch`` to one listener; return (code, error) for what it could not take."""
     many = getattr(listener, "on_archive_events", None)
     if many is not None:

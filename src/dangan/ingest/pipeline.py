@@ -77,8 +77,9 @@ class Pipeline:
         self.ws = ws
         self.archive = archive
         self.rules = compile_rules(ws.config.tables.get("rule", [])) if rules is None else rules
-        self.max_mb = float(ws.config["ingest.max_file_mb"])
-        self.ocr_enabled = bool(ws.config["ingest.ocr"]) if ocr is None else ocr
+        settings = ws.config.settings.ingest
+        self.max_mb = settings.max_file_mb
+        self.ocr_enabled = settings.ocr if ocr is None else ocr
         self._ocr_func = ocr_func
         self.clock = clock
         self.quarantine_dir = ws.quarantine_dir

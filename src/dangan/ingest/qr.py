@@ -30,7 +30,7 @@ class QrMatch:
 def _decode(image: Image.Image) -> list[str]:
     import zxingcpp
 
-    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
     return [r.text for r in results if r.valid]
 
 

@@ -72,8 +72,9 @@ class Watcher:
         self.ws = ws
         self.pipeline = pipeline
         self.entries = watch_entries(ws) if entries is None else entries
-        self.window = float(ws.config["ingest.stability_seconds"])
-        self.rescan_seconds = float(ws.config["ingest.rescan_minutes"]) * 60
+        settings = ws.config.settings.ingest
+        self.window = settings.stability_seconds
+        self.rescan_seconds = settings.rescan_minutes * 60
         self.on_outcome = on_outcome or (lambda o: log.info("%s", o.line()))
         self.clock = clock
         self.tracker = StabilityTracker(self.window, clock=clock)

@@ -311,7 +311,8 @@ class SqliteCatalogue:
 
 
 def _where(q: RecordQuery) -> tuple[str, list[Any]]:
-    clauses, params = ["1"], []
+    clauses: list[str] = ["1"]
+    params: list[Any] = []
     if q.codes is not None:
         clauses.append(f"r.archival_code IN ({','.join('?' * len(q.codes))})" if q.codes else "0")
         params += list(q.codes)
