@@ -139,7 +139,7 @@ def _field_specs(cls: type) -> list[tuple[str, tuple[type, ...], Any, str, bool]
     hints = typing.get_type_hints(cls)
     out = []
     for f in fields(cls):
-        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc, operator]
         out.append((f.name, _runtime_types(hints[f.name]), default, f.metadata["help"], f.metadata["required"]))
     return out
 
