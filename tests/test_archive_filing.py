@@ -255,14 +255,19 @@ def test_cli_catalogue_xlsx(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
 
 
 def test_cli_has_no_delete_command() -> None:
+    import click
+
     from dangan.cli import main
 
     def walk(cmd, prefix=()):  # type: ignore[no-untyped-def]
         yield prefix
-        for name, sub in getattr(cmd, "commands", {}).items():
-            yield from walk(sub, (*prefix, name))
+        if isinstance(cmd, click.Group):
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                yield from walk(cmd.get_command(ctx, name), (*prefix, name))
 
     words = {w for p in walk(main) for w in p}
+    assert {"archive", "retention", "dispose"} <= words
     assert not words & {"delete", "remove", "rm", "purge", "del", "destroy"}
 
 

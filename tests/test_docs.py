@@ -16,8 +16,12 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    """Every command, loaded the way click loads it (the top-level group is lazy)."""
+    ctx = click.Context(group)
     out = []
-    for name, cmd in sorted(group.commands.items()):
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None, name
         full = f"{prefix}{name}"
         out.append((full, cmd))
         if isinstance(cmd, click.Group):
@@ -26,6 +30,37 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 
 
 COMMANDS = _commands(main)
+
+
+def test_the_command_tree_is_complete():
+    names = {n for n, _ in COMMANDS}
+    assert {"init", "generate", "archive add", "retention dispose", "verify", "search", "index rebuild",
+            "watch", "forms list", "templates check", "hold release"} <= names
+
+
+def test_a_search_loads_no_forms_or_document_libraries(tmp_path: Path):
+    """`dangan search` imports the search path only: no forms engine, python-docx, WeasyPrint, pdfium or Pillow."""
+    import subprocess
+    import sys
+
+    from dangan.config import init_workspace
+
+    ws = init_workspace(tmp_path / "ws")
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from dangan.cli import main\n"
+        f"r = CliRunner().invoke(main, ['-w', {str(ws.root)!r}, 'search', '装修'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "heavy = ('dangan.forms', 'dangan.ingest', 'docx', 'docxtpl', 'weasyprint', 'pypdfium2', 'PIL', 'openpyxl')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    help_mods = subprocess.run([sys.executable, "-c", "import sys\nfrom dangan.cli import main\n"
+                                "print(sorted(m for m in sys.modules if m.startswith(('dangan.app', 'dangan.archive', "
+                                "'dangan.search', 'whoosh', 'jieba'))))"], capture_output=True, text=True, check=True)
+    assert help_mods.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(("name", "cmd"), COMMANDS, ids=[n for n, _ in COMMANDS])

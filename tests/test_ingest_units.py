@@ -268,3 +268,50 @@ def test_a_very_long_file_name_still_fits_in_quarantine_with_its_reason(tmp_path
     entry = q.quarantine(src, tmp_path / "quarantine", message="PDF 已损坏")
     assert not src.exists() and entry.path.read_bytes() == b"%PDF-broken"
     assert entry.reason.is_file() and long_name in entry.reason.read_text(encoding="utf-8")
+
+
+# --- intake steps, one at a time ----------------------------------------------
+
+
+def test_classify_step_order_qr_then_folder_then_rules_then_review() -> None:
+    from dangan.ingest.config import WatchEntry
+    from dangan.ingest.qr import QrMatch
+    from dangan.ingest.steps import Reading, classify
+
+    rs = rules.compile_rules([{"category": "SF", "keywords": ["物业费"], "regex": ""}])
+    known = object()
+    find = {"ZX-2026-0007": known}.get
+    auto, folder = WatchEntry(folder=Path("/inbox")), WatchEntry(folder=Path("/inbox"), category="KZ")
+    signed = classify(auto, Reading("物业费", "ocr", QrMatch("ZX-2026-0007", "renovation-violation", 0)), rules=rs,
+                      find_by_doc_number=find)  # type: ignore[arg-type]
+    assert signed.signed_copy_of is known and "签字件" in signed.how
+    unknown_code = Reading("物业费", "ocr", QrMatch("ZX-2026-0999", "x", 0))
+    by_folder = classify(folder, unknown_code, rules=rs, find_by_doc_number=find)  # type: ignore[arg-type]
+    assert by_folder.category == "KZ" and any("找不到" in w for w in unknown_code.warnings)
+    assert classify(auto, Reading("缴纳物业费", "layer"), rules=rs, find_by_doc_number=find).category == "SF"  # type: ignore[arg-type]
+    fallback = classify(auto, Reading("电梯年检", "layer"), rules=rs, find_by_doc_number=find)  # type: ignore[arg-type]
+    assert (fallback.category, fallback.needs_review) == ("QT", True)
+
+
+def test_finish_step_removes_moves_or_keeps_only_the_filed_bytes(tmp_path: Path) -> None:
+    import hashlib
+
+    from dangan.ingest.config import OnSuccess, WatchEntry
+    from dangan.ingest.steps import finish
+
+    def drop(name: str, data: bytes) -> tuple[Path, str]:
+        p = tmp_path / name
+        p.write_bytes(data)
+        return p, hashlib.sha256(data).hexdigest()
+
+    p, sha = drop("a.pdf", b"one")
+    assert finish(p, WatchEntry(folder=tmp_path), sha256=sha, duplicate=False) and not p.exists()
+    p, sha = drop("b.pdf", b"two")
+    assert finish(p, WatchEntry(folder=tmp_path, on_success=OnSuccess.MOVE), sha256=sha, duplicate=True)
+    assert (tmp_path / "processed" / "duplicates" / "b.pdf").read_bytes() == b"two"
+    p, sha = drop("c.pdf", b"three")
+    assert finish(p, WatchEntry(folder=tmp_path, on_success=OnSuccess.KEEP), sha256=sha, duplicate=False)
+    assert p.read_bytes() == b"three"
+    p, _ = drop("d.pdf", b"new scan under the old name")
+    assert not finish(p, WatchEntry(folder=tmp_path), sha256="0" * 64, duplicate=False)
+    assert p.read_bytes() == b"new scan under the old name"

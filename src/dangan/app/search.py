@@ -8,12 +8,14 @@ own query tree) with one place to follow here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dangan.archive.model import ArchiveEvent, Record
 from dangan.archive.service import Archive
-from dangan.archive.verify import Problem
 from dangan.config import Workspace
+
+if TYPE_CHECKING:
+    from dangan.archive.verify import Problem
 
 Documents = Iterable[tuple[Record, str | None]]
 
@@ -93,6 +95,8 @@ class IndexCheck:
         self.documents = documents
 
     def __call__(self) -> Iterator[Problem]:
+        from dangan.archive.verify import Problem
+
         report = check(self.index, self.documents())
         if report.problem:
             yield Problem(self.name, f"索引不可用：{report.problem}")

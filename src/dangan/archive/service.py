@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dangan.actor import Actor
 from dangan.archive import audit, digest, disposal
@@ -49,12 +49,14 @@ from dangan.archive.retention import (
 from dangan.archive.store import Store
 from dangan.clock import SYSTEM, Clock
 from dangan.config import Workspace
-from dangan.content.extract import Extraction, extract_bytes
 from dangan.content.formats import TextSource, suffix_for
 from dangan.content.hashing import sha256_bytes
 from dangan.docnumber import split_doc_number
 from dangan.errors import ArchiveError, ConfigError, RetentionError, SearchIndexError
 from dangan.fsutil import atomic_copy, fsync_dir, unique_path
+
+if TYPE_CHECKING:
+    from dangan.content.extract import Extraction
 
 BATCH = 200  # filings per transaction in file_many
 
@@ -117,7 +119,7 @@ class _Prepared:
     src: Path
     sha256: str
     size: int
-    extraction: Extraction
+    extraction: Extraction  # dangan.content.extract
     original_name: str
     attachments: builtins.list[_Prepared] = field(default_factory=list)
 
@@ -266,6 +268,8 @@ class Archive:
             data = path.read_bytes()
         except OSError as e:
             raise ArchiveError(f"无法读取要归档的文件：{e.strerror or e}", path=path) from e
+        from dangan.content.extract import extract_bytes
+
         return _Prepared(req=FilingRequest(path=path, category=""), src=path, sha256=sha256_bytes(data),
                          size=len(data), extraction=extract_bytes(data, name=str(path), with_text=with_text),
                          original_name=name or path.name)

@@ -130,3 +130,6 @@ def init_command(directory: Path) -> None:
     """创建工作区：dangan.toml、templates/、archive/、index/（已存在则保留）。"""
     ws = init_workspace(directory)
     click.echo(f"工作区已就绪：{ws.root}")
+
+
+COMMANDS: list[click.Command] = [init_command]
