@@ -38,13 +38,7 @@ OUT = ROOT / "bench" / "out"
 
 from dangan.config import Workspace, init_workspace  # noqa: E402
 from dangan.errors import SearchIndexError  # noqa: E402
-from dangan.search import (  # noqa: E402
-    Filters,
-    SearchIndex,
-    analysis,
-    rebuild,
-    search,
-)
+from dangan.search import Filters, open_backend, search  # noqa: E402
 from eval.evaluate import filters_of, load_corpus, load_queries, to_record  # noqa: E402
 
 COMMON = ["装修违规", "3栋1201 装修", "欧阳喆", "滞纳金", "投诉 电梯", "物业管理费 催缴", "承重墙",
@@ -97,18 +91,22 @@ def workspace(name: str) -> Workspace:
 def throughput(n: int, rounds: int) -> dict:
     docs = make_texts(n)
     texts = [d["text"] for d in docs]
-    seg = analysis.segmenter()
+    import jieba
+
+    jieba.setLogLevel(60)
+    seg = jieba.Tokenizer()
+    seg.initialize()
     runs: dict[str, list[float]] = {}
     for _ in range(rounds):
         t0 = time.perf_counter()
         for t in texts:
-            list(seg.tk.cut_for_search(t))
+            list(seg.cut_for_search(t))
         jieba_rate = n / (time.perf_counter() - t0)
         runs.setdefault("jieba_cut_for_search_docs_per_s", []).append(jieba_rate)
         for procs in (1, 2):
             ws = workspace(f"tp-{procs}")
             t0 = time.perf_counter()
-            rebuild(SearchIndex(ws), documents(docs), processes=procs)
+            open_backend(ws).rebuild(documents(docs), processes=procs)
             rate = n / (time.perf_counter() - t0)
             runs.setdefault(f"index_docs_per_s_processes_{procs}", []).append(rate)
             runs.setdefault(f"ratio_processes_{procs}", []).append(rate / jieba_rate)
@@ -120,7 +118,7 @@ def throughput(n: int, rounds: int) -> dict:
 
 
 def _rebuild_child(name: str, n: int) -> None:
-    rebuild(SearchIndex(workspace(name)), documents(iter_texts(n)))
+    open_backend(workspace(name)).rebuild(documents(iter_texts(n)))
 
 
 def _tree(pid: int) -> list[int]:
@@ -150,10 +148,10 @@ def _memory_kb(pid: int, key: str) -> int:
 
 
 def build(name: str, n: int, *, fresh: bool) -> dict:
-    index = SearchIndex(workspace(name))
+    index = open_backend(workspace(name))
     if not fresh:
         try:
-            with index.searcher() as s:
+            with index.store.searcher() as s:
                 if s.doc_count() == n:
                     return {"documents": n, "reused": True, "segments": len(s.reader().leaf_readers())}
         except SearchIndexError:
@@ -186,7 +184,7 @@ def _percentiles(times: list[float]) -> dict:
 
 
 def latency(name: str, repeat: int) -> dict:
-    index = SearchIndex(workspace(name))
+    index = open_backend(workspace(name))
     search(index, "预热")
     times, per_query = [], {}
     for _ in range(repeat):
@@ -200,7 +198,7 @@ def latency(name: str, repeat: int) -> dict:
     cold = []
     for q, f in QUERIES[:: max(1, len(QUERIES) // 6)]:
         t0 = time.perf_counter()
-        search(SearchIndex(workspace(name)), q, f, limit=10)
+        search(open_backend(workspace(name)), q, f, limit=10)
         cold.append((time.perf_counter() - t0) * 1000)
     return {"distinct_queries": len(QUERIES), "repeat": repeat, "warm": _percentiles(times),
             "cold_open_each_time": _percentiles(cold),

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dangan.archive.model import Record, Source, Status
-from dangan.search import Filters, SearchIndex, search
+from dangan.search import Filters, SearchBackend, search
 
 HERE = Path(__file__).parent
+#: What every search backend must reach on this set (tests/contracts/search_contract.py).
+RECALL_TARGET = 1.0
+MRR_TARGET = 1.0
 
 
 def load_corpus() -> list[tuple[Record, str]]:
@@ -55,10 +58,10 @@ class Score:
     rankings: dict[str, list[str]] = field(default_factory=dict)
 
 
-def evaluate(index: SearchIndex, queries: list[dict]) -> Score:
+def evaluate(backend: SearchBackend, queries: list[dict]) -> Score:
     recalls, rr, failures, rankings = [], [], [], {}
     for q in queries:
-        codes = [h.archival_code for h in search(index, q["query"], filters_of(q), limit=10).hits]
+        codes = [h.archival_code for h in search(backend, q["query"], filters_of(q), limit=10).hits]
         rankings[q["query"] + json.dumps(q["filters"])] = codes
         expected = set(q["expected"])
         recall = len(expected & set(codes)) / len(expected)

@@ -38,8 +38,8 @@ _EXPORTS = {
     "period_label": "dangan.archive.retention",
     "EVENT_NAMES": "dangan.archive.audit",
     "KIND_NAMES": "dangan.forms.catalog",
-    "HIGHLIGHT": "dangan.search.query",
-    "STATUS_LABELS": "dangan.search.schema",
+    "HIGHLIGHT": "dangan.search.results",
+    "STATUS_LABELS": "dangan.search.documents",
 }
 
 __all__ = [  # noqa: RUF022

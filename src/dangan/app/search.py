@@ -23,9 +23,9 @@ INDEX_CHECK_NAME = "全文索引与目录一致"
 
 
 def open_index(ws: Workspace) -> Any:
-    from dangan.search import SearchIndex
+    from dangan.search import open_backend
 
-    return SearchIndex(ws)
+    return open_backend(ws)
 
 
 class LazyIndexer:
@@ -38,10 +38,11 @@ class LazyIndexer:
 
     def _indexer(self) -> Any:
         if self._real is None:
-            from dangan.search import SearchIndexer
+            from dangan.search import SearchIndexer, open_backend
 
             archive = self._archive()
-            self._real = SearchIndexer(self._ws, documents=archive.iter_index_documents, text_of=archive.text_of)
+            self._real = SearchIndexer(open_backend(self._ws), documents=archive.iter_index_documents,
+                                       text_of=archive.text_of)
         return self._real
 
     def on_archive_event(self, event: ArchiveEvent, record: Record, text: str | None) -> None:
@@ -53,10 +54,8 @@ class LazyIndexer:
 
 def ensure_index(index: Any, documents: Callable[[], Documents]) -> None:
     """Build the index if there is none (or it has an older schema): search must see the catalogue."""
-    from dangan.search import rebuild
-
-    if not index.exists() or index.outdated():
-        rebuild(index, documents)
+    if index.needs_rebuild():
+        index.rebuild(documents)
 
 
 def search(index: Any, text: str, filters: Any, *, limit: int) -> Any:
@@ -73,9 +72,7 @@ def make_filters(**values: Any) -> Any:
 
 def rebuild(index: Any, documents: Callable[[], Documents], *, progress: Callable[[int], None] | None,
             processes: int | None) -> Any:
-    from dangan.search import rebuild as run
-
-    return run(index, documents, progress=progress, processes=processes)
+    return index.rebuild(documents, progress=progress, processes=processes)
 
 
 def check(index: Any, documents: Documents) -> Any:

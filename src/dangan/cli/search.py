@@ -54,7 +54,7 @@ def _print_results(results: Any, names: dict[str, str]) -> None:
         click.echo(f"{i:>2}. {h.archival_code}  {h.date}  {names.get(h.category, h.category)}{status}")
         click.echo(f"    {h.title}")
         if h.snippet:
-            click.echo(f"    {_emphasise(h.snippet) if tty else h.snippet}")
+            click.echo(f"    {_emphasise(h.snippet) if tty else h.snippet.marked()}")
     click.echo("")
     for name, label in (("category", "按类别"), ("year", "按年度")):
         counts = results.facets.get(name, {})
@@ -63,10 +63,8 @@ def _print_results(results: Any, names: dict[str, str]) -> None:
             click.echo(f"{label}：{parts}")
 
 
-def _emphasise(snippet: str) -> str:
-    from dangan.app import HIGHLIGHT
-
-    return snippet.replace(HIGHLIGHT[0], "\x1b[1;31m").replace(HIGHLIGHT[1], "\x1b[0m")
+def _emphasise(snippet: Any) -> str:
+    return str(snippet.marked("\x1b[1;31m", "\x1b[0m"))
 
 
 @click.group("index")

@@ -1,30 +1,105 @@
-"""Full-text search of the archive: a Chinese-aware Whoosh index that follows the catalogue.
+"""Full-text search of the archive, behind one interface.
 
-Public API::
+The seam (what the app and every front end use)::
 
-    index = SearchIndex(ws)
-    search(index, "3栋1201 装修违规", Filters(year=2026), limit=10) -> SearchResults
-    rebuild(index, documents, progress=callback) -> RebuildResult
-    check(index, documents) -> DriftReport
-    SearchIndexer(ws)   # the ArchiveListener
+    backend = open_backend(ws)                        # a SearchBackend (Whoosh, embedded)
+    results = search(backend, "3栋1201 装修违规", Filters(year=2026), limit=10)
+    # = backend.search(parse(text, analyzer=backend.analyzer), filters, limit=, offset=)
+    backend.index([IndexDocument(record, text), ...])  # add/replace in one commit
+    backend.rebuild(documents, progress=callback) -> RebuildResult
+    check(backend, documents) -> DriftReport
+    SearchIndexer(backend, text_of=..., documents=...)  # the ArchiveListener
+
+Importing this package is cheap: no engine (Whoosh) and no dictionary is
+loaded until a backend is opened and used.
 """
 
-from dangan.search.check import DriftReport, check
-from dangan.search.index import SearchIndex
-from dangan.search.indexer import SearchIndexer, catalogue_documents
-from dangan.search.query import Filters, Hit, SearchResults, search
-from dangan.search.rebuild import RebuildResult, rebuild
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dangan.config import Workspace
+    from dangan.search.analysis import Analyzer
+    from dangan.search.backend import Documents, Progress, RebuildResult, SearchBackend
+    from dangan.search.documents import STATUS_LABELS, IndexDocument, fingerprint
+    from dangan.search.drift import DriftReport, check
+    from dangan.search.indexer import SearchIndexer
+    from dangan.search.query import Filters, Node, describe, parse
+    from dangan.search.results import HIGHLIGHT, Hit, SearchResults, Snippet
+
+_EXPORTS = {
+    "Analyzer": "dangan.search.analysis",
+    "Documents": "dangan.search.backend",
+    "Progress": "dangan.search.backend",
+    "RebuildResult": "dangan.search.backend",
+    "SearchBackend": "dangan.search.backend",
+    "DriftReport": "dangan.search.drift",
+    "check": "dangan.search.drift",
+    "IndexDocument": "dangan.search.documents",
+    "STATUS_LABELS": "dangan.search.documents",
+    "fingerprint": "dangan.search.documents",
+    "SearchIndexer": "dangan.search.indexer",
+    "Filters": "dangan.search.query",
+    "Node": "dangan.search.query",
+    "describe": "dangan.search.query",
+    "parse": "dangan.search.query",
+    "HIGHLIGHT": "dangan.search.results",
+    "Hit": "dangan.search.results",
+    "SearchResults": "dangan.search.results",
+    "Snippet": "dangan.search.results",
+}
 
 __all__ = [
+    "HIGHLIGHT",
+    "STATUS_LABELS",
+    "Analyzer",
+    "Documents",
     "DriftReport",
     "Filters",
     "Hit",
+    "IndexDocument",
+    "Node",
+    "Progress",
     "RebuildResult",
-    "SearchIndex",
+    "SearchBackend",
     "SearchIndexer",
     "SearchResults",
-    "catalogue_documents",
+    "Snippet",
     "check",
-    "rebuild",
+    "describe",
+    "fingerprint",
+    "open_backend",
+    "parse",
     "search",
 ]
+
+
+def open_backend(ws: Workspace) -> SearchBackend:
+    """The workspace's search backend (the embedded Whoosh index in ``index/``).  Opens no file yet."""
+    from dangan.config import resolve_inside
+    from dangan.search.analysis import Analyzer
+    from dangan.search.whoosh import WhooshBackend
+
+    user_dict = ws.config.settings.search.user_dict
+    analyzer = Analyzer(user_dict=resolve_inside(ws.root, user_dict) if user_dict else None)
+    return WhooshBackend(ws.index_dir, analyzer=analyzer)
+
+
+def search(backend: SearchBackend, text: str, filters: Filters | None = None, *, limit: int = 10,
+           offset: int = 0) -> SearchResults:
+    """Parse ``text`` with the backend's analyzer and search it."""
+    from dataclasses import replace
+
+    from dangan.search.query import parse
+
+    results = backend.search(parse(text, analyzer=backend.analyzer), filters, limit=limit, offset=offset)
+    return replace(results, query=text)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dangan.search' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,40 +1,49 @@
-"""Chinese-aware text analysis: CJK bigrams for matching, jieba for cutting queries.
+"""Chinese-aware text analysis, the same for every search backend.
 
-* **bigram tokens** (fields ``content`` and ``title``): every pair of adjacent
-  CJK characters, plus the first and last character of each CJK run as
-  single-character tokens, plus ASCII/digit tokens (``3-1201`` gives
-  ``3-1201``, ``3`` and ``1201``).  A name jieba has never seen (欧阳喆) is
-  still found through its bigrams.  The index stores their frequencies only
-  (no positions): :mod:`dangan.search.query` requires all of a word's
-  bigrams and checks the word as a substring of the record's text.
-* **jieba** with the property-management dictionary cuts a query's runs
-  into words (``装修违规`` → 装修 违规).  It is no longer run at indexing
-  time: the ``words`` field it filled (schema 1) cost most of the indexing
-  time and did not change the evaluation set's recall or MRR (both 1.0
-  without it).  :func:`word_tokens` remains for analysing text by hand.
+* **Index terms** (:meth:`Analyzer.index_terms`): every pair of adjacent CJK
+  characters, plus the first and last character of each CJK run as
+  single-character terms, plus ASCII/digit tokens (``3-1201`` gives
+  ``3-1201``, ``3`` and ``1201``).  A name no dictionary knows (欧阳喆) is
+  still found through its bigrams.  Only term frequencies are needed (no
+  positions): a query word needs all of its bigrams, and a word of three or
+  more characters is then checked *as written* (:func:`as_written`).
+* **Query words** (:meth:`Analyzer.cut`): an unspaced run of Chinese in a
+  query is cut into words (``装修违规`` → 装修 违规), each of which must
+  occur; single characters stay attached to a neighbour so an unknown name
+  is kept whole (:func:`merge_singles`).
+* **Units and numbers**: a unit written as 4栋1002室 must appear as written,
+  not inside 14栋 or 10栋1002室 (:data:`UNIT`, :func:`as_written`).
+
+Nothing here knows Whoosh or SQL: the Whoosh backend
+(:mod:`dangan.search.whoosh`) and any other backend store the same terms and
+apply the same checks.  Configuration (the workspace's extra dictionary) is
+held by an :class:`Analyzer` object, one per backend.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from whoosh.analysis import Token, Tokenizer
+from typing import Any
 
 from dangan.errors import SearchIndexError
 
-# CJK Unified Ideographs incl. extensions A and B-F (rare characters in names), compatibility.
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-CJK_RUN = re.compile(f"[{_CJK}]+")
-ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-_./][A-Za-z0-9]+)*")
-_RUN_OR_ASCII = re.compile(f"([{_CJK}]+)|({ASCII_TOKEN.pattern})")
-_ASCII_PART = re.compile(r"[A-Za-z0-9]+")
+#: Bump when :meth:`Analyzer.index_terms` (or what is indexed) changes: every
+#: entry's fingerprint changes, so ``index check`` reports them stale.
+ANALYSIS_VERSION = 2
 
-#: Terms of the trade that jieba's general dictionary splits or misses.
+# CJK Unified Ideographs incl. extensions A and B-F (rare characters in names), compatibility.
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+CJK_RUN = re.compile(f"[{CJK}]+")
+ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-_./][A-Za-z0-9]+)*")
+RUN_OR_ASCII = re.compile(f"([{CJK}]+)|({ASCII_TOKEN.pattern})")
+_ASCII_PART = re.compile(r"[A-Za-z0-9]+")
+_EDGE = re.compile(f"(?<=[A-Za-z0-9])([{CJK}])(?![{CJK}])|(?<![{CJK}])([{CJK}])(?=[A-Za-z0-9])")
+#: A unit written as in 3栋1201室, 12幢2单元0403, 5号楼1502: numbers joined by unit characters.
+UNIT = re.compile(r"[0-9]+(?:(?:号楼|单元|[栋幢座楼层室户号])[0-9]+)+(?:室|户|号)?")
+
+#: Terms of the trade that a general dictionary splits or misses.
 DOMAIN_WORDS: tuple[str, ...] = (
     "业主", "住户", "租户", "业户", "滞纳金", "物业管理费", "物业费", "物业服务费", "空置房",
     "装修", "装修许可证", "装修押金", "催缴", "催缴通知", "承重墙", "违规", "违章", "整改",
@@ -49,85 +58,27 @@ DOMAIN_WORDS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Tok:
-    """One analysed token: text and position (character offset)."""
-
-    text: str
-    pos: int
-
-
 def is_cjk(text: str) -> bool:
     return bool(CJK_RUN.fullmatch(text))
 
 
-# ---------------------------------------------------------------- jieba
+def bigrams(text: str) -> list[str]:
+    """Adjacent pairs of ``text`` (a CJK piece): what an index holds for it."""
+    return [text[i : i + 2] for i in range(len(text) - 1)]
 
 
-class _Segmenter:
-    """A jieba tokenizer with the domain dictionary, built once per (process, dictionary)."""
-
-    def __init__(self, user_dict: Path | None) -> None:
-        import jieba
-
-        jieba.setLogLevel(logging.ERROR)
-        logging.getLogger("jieba").setLevel(logging.ERROR)
-        self.tk = jieba.Tokenizer()
-        self.tk.initialize()
-        for word in DOMAIN_WORDS:
-            self.tk.add_word(word, freq=max(self.tk.suggest_freq(word, tune=False), 2000))
-        if user_dict is not None:
-            self._load_user_dict(user_dict)
-
-    def _load_user_dict(self, path: Path) -> None:
-        try:
-            lines = path.read_text(encoding="utf-8-sig").splitlines()
-        except OSError as e:
-            raise SearchIndexError(f"无法读取分词词典：{e}", path=path) from e
-        for line in lines:
-            parts = line.split()
-            if not parts or parts[0].startswith("#"):
-                continue
-            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-            self.tk.add_word(parts[0], freq=freq or max(self.tk.suggest_freq(parts[0], tune=False), 2000))
+def ascii_terms(token: str) -> list[str]:
+    """``JF-2026-0001`` → itself (lower-cased) plus ``jf``, ``2026``, ``0001``."""
+    low = token.lower()
+    parts = _ASCII_PART.findall(low)
+    return [low, *parts] if len(parts) > 1 else [low]
 
 
-_SEGMENTERS: dict[str, _Segmenter] = {}
-_LOCK = threading.Lock()
-_current_dict: Path | None = None
-
-
-def configure(user_dict: Path | None) -> None:
-    """Choose the workspace's extra dictionary (None: the built-in terms only)."""
-    global _current_dict
-    _current_dict = user_dict
-
-
-def segmenter(user_dict: Path | None = None) -> _Segmenter:
-    """The jieba segmenter for ``user_dict`` (default: the configured one), made lazily."""
-    path = user_dict if user_dict is not None else _current_dict
-    key = str(path or "")
-    seg = _SEGMENTERS.get(key)
-    if seg is None:
-        with _LOCK:
-            seg = _SEGMENTERS.get(key) or _Segmenter(path)
-            _SEGMENTERS[key] = seg
-    return seg
-
-
-def cut_words(text: str) -> list[str]:
-    """jieba ``cut`` (precise mode) of ``text``: what a query's words are."""
-    return [w for w in segmenter().tk.cut(text, HMM=True) if w.strip()]
-
-
-# ---------------------------------------------------------------- token streams
-
-
-def bigram_terms(text: str) -> list[str]:
-    """The texts of :func:`bigram_tokens` without positions (the indexing hot path)."""
+def index_terms(text: str) -> list[str]:
+    """The terms indexed for ``text``, with repetitions (their count is the term frequency)."""
     out: list[str] = []
     extend = out.extend
-    for m in _RUN_OR_ASCII.finditer(text):
+    for m in RUN_OR_ASCII.finditer(text):
         run = m.group(1)
         if run is not None:
             if len(run) > 1:
@@ -136,95 +87,122 @@ def bigram_terms(text: str) -> list[str]:
             else:
                 out.append(run)
         else:
-            extend(t.text for t in ascii_tokens(m.group(2)))
+            extend(ascii_terms(m.group(2)))
     return out
 
 
-def bigram_tokens(text: str) -> list[Tok]:
-    """Tokens for the ``content`` field: CJK bigrams + run-edge chars, ASCII tokens."""
-    out: list[Tok] = []
-    append = out.append
-    for m in _RUN_OR_ASCII.finditer(text):
-        start = m.start()
-        run = m.group(1)
-        if run is not None:
-            n = len(run)
-            append(Tok(run[0], start))
-            for i in range(n - 1):
-                append(Tok(run[i : i + 2], start + i))
-            if n > 1:
-                append(Tok(run[-1], start + n - 1))
+def edge_characters(text: str) -> set[str]:
+    """Single Chinese characters written next to a letter or digit (栋 and 室 in 3栋1201室).
+
+    Next to a non-Chinese character a character starts or ends its run, and
+    the edges of every run are indexed as single-character terms: such a
+    piece needs that one term, not every bigram it may start.
+    """
+    return {m.group(1) or m.group(2) for m in _EDGE.finditer(text)}
+
+
+def merge_singles(words: list[str]) -> list[str]:
+    """Attach single characters to a neighbour: 欧阳/喆 → 欧阳喆 (a name is kept whole)."""
+    out: list[str] = []
+    pending = ""
+    for w in words:
+        if len(w) == 1:
+            if out and not pending:
+                out[-1] += w
+            else:
+                pending += w
+            continue
+        out.append(pending + w)
+        pending = ""
+    if pending:
+        if out:
+            out[-1] += pending
         else:
-            out.extend(ascii_tokens(m.group(2), start))
+            out.append(pending)
     return out
 
 
-def ascii_tokens(token: str, start: int = 0) -> list[Tok]:
-    """``JF-2026-0001`` → itself (lower-cased) plus ``jf``, ``2026``, ``0001``."""
-    low = token.lower()
-    out = [Tok(low, start)]
-    parts = _ASCII_PART.findall(low)
-    if len(parts) > 1:
-        out.extend(Tok(p, start) for p in parts)
-    return out
+def as_written(piece: str) -> re.Pattern[str]:
+    """``piece`` as written: any whitespace between its characters (PDF tables break lines
+    inside a cell), and not inside a longer number (4栋 is not in 14栋)."""
+    chars = [c for c in piece if not c.isspace()]
+    head = "(?<![0-9])" if chars[:1] and chars[0].isdigit() else ""
+    tail = "(?![0-9])" if chars[-1:] and chars[-1].isdigit() else ""
+    return re.compile(head + r"\s*".join(re.escape(c) for c in chars) + tail)
 
 
-def word_tokens(text: str) -> list[str]:
-    """Tokens for the ``words`` field: jieba search-mode words, ASCII lower-cased."""
-    words: list[str] = []
-    for m in _RUN_OR_ASCII.finditer(text):
-        if m.group(1) is not None:
-            words.extend(segmenter().tk.cut_for_search(m.group(1), HMM=True))
-        else:
-            words.extend(t.text for t in ascii_tokens(m.group(2)))
-    return words
+def needs_check(piece: str) -> bool:
+    """Whether matching the terms of ``piece`` is not enough: a CJK word of 3+ characters."""
+    return len(piece) > 2 and is_cjk(piece)
 
 
-# ---------------------------------------------------------------- whoosh glue
+# ---------------------------------------------------------------- the configured analyzer
 
 
-class _StreamTokenizer(Tokenizer):
-    """Base: turn our token lists into whoosh Tokens (queries, highlighting, lists of strings)."""
-
-    def _pairs(self, value: str) -> Iterable[tuple[str, int]]:
-        raise NotImplementedError
-
-    def __call__(  # type: ignore[override]
-        self,
-        value: str | list,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        pairs = self._pairs(value if isinstance(value, str) else " ".join(value))
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for item in pairs:
-            text, pos = (item, 0) if isinstance(item, str) else item
-            t.text = text
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar = start_char + pos
-                t.endchar = t.startchar + len(text)
-            yield t
+def read_user_dict(path: Path) -> tuple[str, ...]:
+    """The words of a user dictionary (one per line, optionally ``word freq``; ``#`` comments)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise SearchIndexError(f"无法读取分词词典：{e}", path=path) from e
+    words = []
+    for line in lines:
+        parts = line.split()
+        if parts and not parts[0].startswith("#"):
+            words.append(parts[0])
+    return tuple(words)
 
 
-class BigramTokenizer(_StreamTokenizer):
-    def _pairs(self, value: str) -> Iterable[tuple[str, int]]:
-        return ((t.text, t.pos) for t in bigram_tokens(value))
+@dataclass
+class Analyzer:
+    """Index terms and query cutting with one workspace's configuration.
+
+    ``user_words`` and the words of the ``user_dict`` file (the workspace's
+    ``search.user_dict``, read when the first query is cut) are kept whole
+    when a query is cut, beside :data:`DOMAIN_WORDS`.
+    """
+
+    user_words: tuple[str, ...] = ()
+    user_dict: Path | None = None
+    _cutter: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def index_terms(self, text: str) -> list[str]:
+        return index_terms(text)
+
+    def cut(self, run: str) -> list[str]:
+        """A run of Chinese cut into the words a query means (装修违规 → 装修, 违规)."""
+        if self._cutter is None:
+            from dangan.search.words import Cutter
+
+            extra = read_user_dict(self.user_dict) if self.user_dict is not None else ()
+            self._cutter = Cutter((*DOMAIN_WORDS, *self.user_words, *extra))
+        return [w for w in self._cutter.cut(run) if w.strip()]
+
+    def pieces(self, text: str, *, exact: bool) -> list[str]:
+        """The literal pieces a document must contain for ``text``.
+
+        CJK runs are cut into words (unless ``exact``); single characters stay
+        attached to a neighbour (:func:`merge_singles`).  ASCII is lower-cased.
+        """
+        pieces: list[str] = []
+        for m in RUN_OR_ASCII.finditer(text):
+            if m.group(1) is None:
+                pieces.append(m.group(2).lower())
+            elif exact or len(m.group(1)) <= 2:
+                pieces.append(m.group(1))
+            else:
+                pieces.extend(merge_singles(self.cut(m.group(1))))
+        return pieces
 
 
-class WordTokenizer(_StreamTokenizer):
-    """jieba words.  Not used by the current schema; kept so that an index of
-    schema 1 (which pickled it) still opens and is reported as outdated."""
+DEFAULT = Analyzer()
 
-    def _pairs(self, value: str) -> Iterable[str]:  # type: ignore[override]
-        return word_tokens(value)
+
+def __getattr__(name: str) -> Any:
+    # Whoosh pickles the classes of an index's schema by module path: indexes
+    # written before the Whoosh backend got its own package name these here.
+    if name in ("BigramTokenizer", "WordTokenizer"):
+        from dangan.search.whoosh import tokenizers
+
+        return getattr(tokenizers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

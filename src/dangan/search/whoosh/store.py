@@ -1,4 +1,4 @@
-"""The index on disk: generations, open-or-rebuild, and the writer context manager.
+"""The Whoosh index on disk: generations, locks, the writer context manager, the kept-open engine.
 
 Layout of the workspace's ``index/`` folder::
 
@@ -31,12 +31,10 @@ from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from dangan.config import Workspace, resolve_inside
 from dangan.errors import SearchIndexError
 from dangan.fsutil import atomic_write_bytes
-from dangan.search import analysis
-from dangan.search.engine import Engine
-from dangan.search.schema import SCHEMA_VERSION, make_schema
+from dangan.search.whoosh.engine import Engine
+from dangan.search.whoosh.schema import SCHEMA_VERSION, make_schema
 
 CURRENT = "CURRENT"
 LOCK_NAME = ".rebuild.lock"
@@ -44,17 +42,14 @@ GEN_PREFIX = "g-"
 WRITER_TIMEOUT = 120.0
 
 
-class SearchIndex:
-    """The search index of one workspace.  Cheap to make; opens files on use."""
+class IndexStore:
+    """The index folder of one workspace.  Cheap to make; opens files on use."""
 
-    def __init__(self, ws: Workspace, *, writer_timeout: float = WRITER_TIMEOUT) -> None:
-        self.ws = ws
-        self.root = ws.index_dir
+    def __init__(self, root: Path, *, writer_timeout: float = WRITER_TIMEOUT) -> None:
+        self.root = root
         self.writer_timeout = writer_timeout
-        self._engine: tuple[Path, Engine] | None = None
+        self._engine: tuple[Path | None, Engine] | None = None
         self._engine_lock = threading.RLock()
-        user_dict = ws.config.get("search.user_dict") or ""
-        analysis.configure(resolve_inside(ws.root, user_dict) if user_dict else None)
 
     # ------------------------------------------------------------ generations
 
@@ -202,7 +197,7 @@ class SearchIndex:
         self.close()
         d, s = self._open_searcher()
         engine = Engine(s)
-        self._engine = (d, engine)  # type: ignore[assignment]
+        self._engine = (d, engine)
         return engine
 
     def close(self) -> None:

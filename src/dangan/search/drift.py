@@ -1,15 +1,13 @@
-"""Drift between the catalogue and the index: missing, stale and extra entries."""
+"""Drift between the catalogue and the index: missing, stale and extra entries (by fingerprint)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dangan.archive.model import Record
 from dangan.errors import SearchIndexError
-from dangan.search.index import SearchIndex
-from dangan.search.schema import fingerprint
+from dangan.search.backend import Documents, SearchBackend
+from dangan.search.documents import IndexDocument, fingerprint
 
 
 @dataclass
@@ -19,7 +17,7 @@ class DriftReport:
     missing: list[str] = field(default_factory=list)  # in the catalogue, not in the index
     stale: list[str] = field(default_factory=list)  # in both, but the entry is out of date
     extra: list[str] = field(default_factory=list)  # in the index, not in the catalogue
-    problem: str | None = None  # the index could not be opened at all
+    problem: str | None = None  # the index could not be read at all
 
     @property
     def ok(self) -> bool:
@@ -37,33 +35,24 @@ class DriftReport:
         }
 
 
-def indexed_fingerprints(index: SearchIndex) -> dict[str, str]:
-    """archival code → fingerprint of every live entry."""
-    with index.searcher() as s:
-        reader = s.reader()
-        codes = reader.column_reader("code")
-        fps = reader.column_reader("fingerprint")
-        return {codes[n]: fps[n] for n in reader.all_doc_ids()}
-
-
-def check(index: SearchIndex, documents: Iterable[tuple[Record, str | None]]) -> DriftReport:
-    """Compare every catalogue record with its index entry."""
+def check(backend: SearchBackend, documents: Documents) -> DriftReport:
+    """Compare every catalogue (record, text) with its index entry."""
     report = DriftReport()
     try:
-        entries = indexed_fingerprints(index)
+        entries = backend.fingerprints()
     except SearchIndexError as e:
         report.problem = e.message
         entries = {}
     report.indexed = len(entries)
     seen: set[str] = set()
-    for record, text in documents:
+    for item in documents:
+        doc = IndexDocument(*item)
         report.checked += 1
-        code = record.archival_code
-        seen.add(code)
-        stored = entries.get(code)
+        seen.add(doc.code)
+        stored = entries.get(doc.code)
         if stored is None:
-            report.missing.append(code)
-        elif stored != fingerprint(record, text):
-            report.stale.append(code)
+            report.missing.append(doc.code)
+        elif stored != fingerprint(doc):
+            report.stale.append(doc.code)
     report.extra = sorted(set(entries) - seen)
     return report

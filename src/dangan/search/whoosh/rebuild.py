@@ -3,33 +3,24 @@
 With ``processes`` > 1 whoosh's multi-process writer is used: each worker
 tokenises and writes its own segment (``multisegment=True``, no merge), so
 both the analysis and the posting writes run on every core.  The search side
-(:mod:`dangan.search.engine`) reads any number of segments.
+(:mod:`dangan.search.whoosh.engine`) reads any number of segments.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec
 
-from dangan.archive.model import Record
 from dangan.errors import DanganError, SearchIndexError
-from dangan.search.index import SearchIndex
-from dangan.search.schema import document_for
-
-Documents = Iterable[tuple[Record, str | None]]
-Progress = Callable[[int], None]  # called with the number of documents just indexed
+from dangan.search.backend import Documents, Progress, RebuildResult
+from dangan.search.documents import IndexDocument
+from dangan.search.whoosh.schema import whoosh_fields
+from dangan.search.whoosh.store import IndexStore
 
 BATCH = 256
-
-
-@dataclass(frozen=True)
-class RebuildResult:
-    documents: int
-    path: Path
 
 
 def default_processes() -> int:
@@ -38,7 +29,7 @@ def default_processes() -> int:
 
 
 def rebuild(
-    index: SearchIndex,
+    index: IndexStore,
     documents: Documents | Callable[[], Documents],
     *,
     progress: Progress | None = None,
@@ -75,13 +66,13 @@ def rebuild(
                 raise
             raise SearchIndexError(f"重建索引失败：{type(e).__name__}: {e}", path=gen) from e
         index.publish(gen)
-    return RebuildResult(count, gen)
+    return RebuildResult(count, str(gen))
 
 
-def _fill(writer, docs: Documents, progress: Progress | None) -> int:
+def _fill(writer: Any, docs: Documents, progress: Progress | None) -> int:
     count = pending = 0
-    for record, text in docs:
-        writer.add_document(**document_for(record, text))
+    for item in docs:
+        writer.add_document(**whoosh_fields(IndexDocument(*item)))
         count += 1
         pending += 1
         if progress is not None and pending >= BATCH:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
+
+from dangan.search.analysis import as_written
 
 #: BM25 parameters (whoosh's defaults).
 K1 = 1.2
@@ -67,16 +70,24 @@ class ScoredTerm:
 class Bonus:
     """A match that also matches ``query`` gets ``boost`` × the idf of ``terms`` (in ``content``)."""
 
-    query: Q.Query
+    query: Any  # Q.Query | Checked
     terms: tuple[str, ...]
     boost: float
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The documents of ``query`` whose text holds every piece as written (an AsWritten in the tree)."""
+
+    query: Any  # Q.Query | Checked
+    pieces: tuple[str, ...]
 
 
 @dataclass
 class Plan:
     """What to evaluate: the matching query and what ranks the matches."""
 
-    query: Q.Query
+    query: Any  # Q.Query | Checked
     scored: list[ScoredTerm] = field(default_factory=list)
     bonus: list[Bonus] = field(default_factory=list)
 
@@ -96,7 +107,7 @@ class SegmentData:
         # raw UTF-8 column values: no per-document str conversion when the index is opened
         self.facets = {name: list(leaf.column_reader(name, translate=False)) for name in FACETS}
         self.codes = list(leaf.column_reader("code", translate=False))  # ties are broken by archival code
-        self._leaf = leaf
+        self.leaf = leaf
         self._avg = avg_lengths
         self._norms: dict[str, list[float]] = {}
 
@@ -106,13 +117,22 @@ class SegmentData:
         if norms is None:
             avg = self._avg.get(fieldname) or 1.0
             table = [K1 * (1 - B + B * byte_to_length(b) / avg) for b in range(256)]
-            lengths = self._leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            lengths = self.leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             norms = [table[b] for b in lengths] if lengths is not None else [K1] * self.doc_count_all
             self._norms[fieldname] = norms
         return norms
 
     def all_docs(self) -> set[int]:
         return set(range(self.doc_count_all)) if self.live is None else set(self.live)
+
+    def holds(self, docnum: int, patterns: list[re.Pattern[str]]) -> bool:
+        """Whether the stored text of ``docnum`` matches every pattern."""
+        return all(p.search(stored_text(self.leaf.stored_fields(docnum))) for p in patterns)
+
+
+def stored_text(stored: dict[str, Any]) -> str:
+    """The text a word is checked against: searchable metadata (or title), then the content."""
+    return f"{stored.get('meta') or stored.get('title', '')}\n{stored.get('body') or ''}"
 
 
 class Engine:
@@ -132,7 +152,7 @@ class Engine:
     def evaluate(
         self,
         plan: Plan,
-        flt: Q.Query | None,
+        flt: Any,
         *,
         limit: int,
         verify: Callable[[int], bool] | None = None,
@@ -166,14 +186,14 @@ class Engine:
             total += len(docs)
             for name in FACETS:
                 facets[name].update(map(seg.facets[name].__getitem__, docs))
-            local = None if check is None else (lambda d, off=offset, f=check: f(off + d))
+            local = None if check is None else _shifted(check, offset)
             for score, docnum in self._rank(plan, docs, postings, seg, limit, local):
                 top.append((-score, seg.codes[docnum], offset + docnum))
         best = heapq.nsmallest(limit, top)
         matches = [Match(docnum, -neg) for neg, _, docnum in best]
         return matches, total, {name: {k.decode("utf-8"): v for k, v in c.items()} for name, c in facets.items()}
 
-    def docs(self, q: Q.Query) -> list[int]:
+    def docs(self, q: Any) -> list[int]:
         """Global document numbers matching ``q`` (unranked)."""
         out: list[int] = []
         for (leaf, offset), seg in zip(self.leaves, self.segments, strict=True):
@@ -243,6 +263,21 @@ class Engine:
         return out
 
 
+def _shifted(check: Callable[[int], bool], offset: int) -> Callable[[int], bool]:
+    """``check`` on global document numbers, for the local ones of a segment at ``offset``."""
+    def local(d: int) -> bool:
+        return check(offset + d)
+
+    return local
+
+
+def _shortest_first(norms: list[float], codes: list[bytes]) -> Callable[[int], tuple[float, bytes]]:
+    def key(d: int) -> tuple[float, bytes]:
+        return norms[d], codes[d]
+
+    return key
+
+
 def _promising(docs: set[int], weighted: list, bonus: list, limit: int, codes: list[bytes]) -> set[int]:
     """At most about :data:`RANK_ALL` matches that can outrank the rest.
 
@@ -262,7 +297,7 @@ def _promising(docs: set[int], weighted: list, bonus: list, limit: int, codes: l
             threshold, kept = w, kept + counts[w]  # the top frequency is always taken
         chosen = [d for d, w in tf.items() if w >= threshold and d in docs]
         if len(chosen) > share:  # shortest first, as BM25 ranks equal frequencies
-            chosen = heapq.nsmallest(share, chosen, key=lambda d, n=norms: (n[d], codes[d]))
+            chosen = heapq.nsmallest(share, chosen, key=_shortest_first(norms, codes))
         out.update(chosen)
     for members, _ in bonus:
         out |= members if len(members) <= share else members & out
@@ -335,8 +370,11 @@ def _read(leaf: Any, fieldname: str, text: str | bytes, *, weights: bool) -> tup
     return ids, ws
 
 
-def _docs(q: Q.Query, postings: _Postings, seg: SegmentData) -> set[int]:
+def _docs(q: Any, postings: _Postings, seg: SegmentData) -> set[int]:
     """The local document numbers of one segment matching ``q`` (deletions not removed)."""
+    if isinstance(q, Checked):
+        patterns = [as_written(p) for p in q.pieces]
+        return {d for d in _docs(q.query, postings, seg) if seg.holds(d, patterns)}
     if isinstance(q, Q.Term):
         return postings.ids(q.fieldname, q.text)
     if isinstance(q, Q.And):
