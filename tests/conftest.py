@@ -61,3 +61,35 @@ def cli_for(runner: CliRunner, clock: FixedClock):
         return run
 
     return make
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The suite's own PostgreSQL server (started on first use, stopped at the end).
+
+    If it cannot start the tests that need it fail with the reason (they are never skipped).
+    """
+    from tests.pgserver import PgServer
+
+    server = PgServer()
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A new, empty database on the suite's server."""
+    url: str = pg_server.new_database()
+    return url
+
+
+@pytest.fixture
+def pg_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str) -> Workspace:
+    """A new workspace whose catalogue (and search) is a new PostgreSQL database."""
+    monkeypatch.delenv("DANGAN_WORKSPACE", raising=False)
+    return init_workspace(tmp_path / "ws", database=pg_url)

@@ -102,10 +102,19 @@ class RuleTable:
     regex: str = setting("", help="正则表达式（不要用 \\b，中文无词边界）")
 
 
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = setting("", help="公司共用的 PostgreSQL 数据库地址，如 postgresql://dangan@db.example/dangan；"
+                                "留空则使用本机的 SQLite 和 Whoosh。地址中不要写密码")
+    password_file: str = setting("", help="数据库密码文件（.pgpass 格式，权限 600），相对工作区或绝对路径；"
+                                          "也可用环境变量 PGPASSWORD 或 ~/.pgpass")
+    pool_size: int = setting(4, help="每个进程到数据库的最多连接数")
+
+
 #: ``[section]`` → its dataclass.  A new section (``[database]``, ``[web]``) is one more entry here.
 SECTION_TYPES: dict[str, type] = {
     "company": CompanySettings, "fees": FeesSettings, "paths": PathsSettings, "search": SearchSettings,
-    "ingest": IngestSettings,
+    "ingest": IngestSettings, "database": DatabaseSettings,
 }
 #: ``[[table]]`` → the dataclass of one entry.
 TABLE_TYPES: dict[str, type] = {"category": CategoryTable, "watch": WatchTable, "rule": RuleTable}
@@ -120,6 +129,7 @@ class Settings:
     paths: PathsSettings
     search: SearchSettings
     ingest: IngestSettings
+    database: DatabaseSettings
     categories: tuple[CategoryTable, ...] = ()
     watch: tuple[WatchTable, ...] = ()
     rules: tuple[RuleTable, ...] = ()
@@ -239,6 +249,19 @@ class Workspace:
         return self.path("paths.quarantine")
 
     @property
+    def database_url(self) -> str | None:
+        """The PostgreSQL catalogue's URL (with ``passfile`` when a password file is set), or None for SQLite."""
+        db = self.config.settings.database
+        if not db.url:
+            return None
+        if not db.password_file:
+            return str(db.url)
+        from urllib.parse import urlencode
+
+        passfile = resolve_file(self.root, db.password_file)
+        return f"{db.url}{'&' if '?' in db.url else '?'}{urlencode({'passfile': str(passfile)})}"
+
+    @property
     def state_dir(self) -> Path:
         """Small private state (document-number sequences, locks)."""
         return self.root / ".dangan"
@@ -263,6 +286,12 @@ def resolve_inside(root: Path, rel: str | Path) -> Path:
     if target != root and root not in target.parents:
         raise WorkspaceError(f"路径 {rel} 超出了工作区 {root}，已拒绝")
     return target
+
+
+def resolve_file(root: Path, name: str | Path) -> Path:
+    """A file the administrator names in dangan.toml: absolute, or relative to the workspace."""
+    path = Path(name).expanduser()
+    return path if path.is_absolute() else (root / path).resolve()
 
 
 def _check_type(value: Any, expected: type | tuple[type, ...], key: str, where: str) -> Any:
@@ -309,7 +338,40 @@ def parse_config(raw: dict[str, Any], *, where: str = CONFIG_NAME) -> Config:
     for s in SETTINGS:
         if s.required and values[s.name] in (None, ""):
             raise ConfigError(f"缺少必填设置项「{s.name}」（{s.help}）", path=where, field=s.name)
+    if values["database.url"]:
+        check_database_url(values["database.url"], where=where, field="database.url")
     return Config(values=values, tables=tables)
+
+
+# -- the database URL: PostgreSQL only, never with a password in it --------------------------------------
+
+DATABASE_SCHEMES = ("postgresql", "postgres")
+
+
+def mask_password(text: str) -> str:
+    """``text`` with the password of any database URL in it replaced by ``***`` (for every message shown)."""
+    import re
+
+    return re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+
+
+def check_database_url(url: str, *, where: str = "", field: str = "database.url") -> str:
+    """A ``postgresql://`` URL without a password (the password comes from PGPASSWORD or a .pgpass file)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError as e:
+        raise ConfigError(f"数据库地址「{mask_password(url)}」格式不对：{e}", path=where or None, field=field) from e
+    if parts.scheme not in DATABASE_SCHEMES:
+        raise ConfigError(f"数据库地址「{mask_password(url)}」应以 postgresql:// 开头", path=where or None,
+                          field=field)
+    if password is not None:
+        raise ConfigError(f"数据库地址「{mask_password(url)}」中不能写密码：配置文件人人可读。请把密码放在环境变量 "
+                          "PGPASSWORD，或 [database] password_file 指定的 .pgpass 格式文件中",
+                          path=where or None, field=field)
+    return url
 
 
 def _parse_tables(sec: str, content: Any, where: str) -> list[dict[str, Any]]:
@@ -369,7 +431,7 @@ def open_workspace(explicit: Path | str | None = None) -> Workspace:
     return Workspace(root=root, config=load_config(root / CONFIG_NAME))
 
 
-def default_toml(*, company: str = "示例物业服务有限公司", fonds_code: str = "Z001") -> str:
+def default_toml(*, company: str = "示例物业服务有限公司", fonds_code: str = "Z001", database_url: str = "") -> str:
     """The commented dangan.toml written by ``dangan init``, made from SETTINGS."""
     lines = ["# dangan 工作区配置。每一项的说明见注释；未知的键会被拒绝。", ""]
     overrides = {
@@ -378,6 +440,7 @@ def default_toml(*, company: str = "示例物业服务有限公司", fonds_code:
         "company.address": "示例市示例区幸福路 88 号",
         "company.phone": "0755-12345678",
         "company.fonds_code": fonds_code,
+        "database.url": database_url,
     }
     section = None
     for s in SETTINGS:
@@ -418,13 +481,21 @@ def _toml_value(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def init_workspace(root: Path) -> Workspace:
-    """Create a workspace (idempotent: an existing dangan.toml is kept)."""
+def init_workspace(root: Path, *, database: str | None = None) -> Workspace:
+    """Create a workspace (idempotent: an existing dangan.toml is kept).
+
+    ``database``: the PostgreSQL URL written as ``[database] url`` (checked first: no password in it).
+    """
+    if database:
+        check_database_url(database, field="--database")
     root.mkdir(parents=True, exist_ok=True)
     cfg = root / CONFIG_NAME
     if not cfg.exists():
-        cfg.write_text(default_toml(), encoding="utf-8")
+        cfg.write_text(default_toml(database_url=database or ""), encoding="utf-8")
     ws = Workspace(root=root.resolve(), config=load_config(cfg))
+    if database and ws.config.settings.database.url != database:
+        raise WorkspaceError(f"{cfg} 已存在，其中的数据库地址是「{mask_password(ws.config.settings.database.url) or '（未设置）'}」；"
+                             "请直接修改其中的 [database] url", path=cfg)
     for d in (ws.templates_dir, ws.archive_dir, ws.index_dir, ws.state_dir):
         d.mkdir(parents=True, exist_ok=True)
     return ws

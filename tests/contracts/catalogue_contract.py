@@ -58,6 +58,33 @@ def _file_many(url: str, n: int, start: float) -> list[str]:
         cat.close()
 
 
+def _file_shared(url: str, n: int, start: float, shas: list[str]) -> list[str]:
+    """In another process: filing transactions (shared) that look the bytes up first, as the archive does."""
+    import time
+
+    cat = open_catalogue(url)
+    while time.time() < start:
+        time.sleep(0.001)
+    codes = []
+    try:
+        for i in range(n):
+            with cat.transaction(shared=True):
+                sha = shas[i % len(shas)]
+                if cat.find_by_sha256(sha) is not None:
+                    continue
+                seq = cat.next_item_number(SERIES)
+                new = new_record(SERIES, seq)
+                rid = cat.insert_record(new)
+                cat.add_file(rid, NewFile(FileRole.ORIGINAL, f"files/{new.archival_code}.txt", sha, 3, "txt",
+                                          None, "a.txt"))
+                cat.append_audit(audit.AuditEvent.FILED, code=new.archival_code, details={"n": i}, at=T0,
+                                 actor=None)
+                codes.append(new.archival_code)
+        return codes
+    finally:
+        cat.close()
+
+
 def _allocate_many(url: str, n: int, start: float) -> list[int]:
     import time
 
@@ -250,6 +277,38 @@ class CatalogueContract:
             cat.insert_audit(audit.seal(None, audit.AuditEvent.FILED, code=None, details={}, at=T0, actor=None))
             raise RuntimeError
         assert cat.audit_head() is None and cat.audit_entries() == []
+
+    def test_appended_entries_are_sealed_in_order_at_commit(self, cat: Catalogue) -> None:
+        with cat.transaction(shared=True):
+            cat.append_audit(audit.AuditEvent.FILED, code="A", details={"n": 1}, at=T0, actor=None)
+            cat.append_audit(audit.AuditEvent.HOLD, code="A", details={"n": 2}, at=T0, actor=Actor("王芳"))
+        with pytest.raises(RuntimeError), cat.transaction():
+            cat.append_audit(audit.AuditEvent.FILED, code="B", details={}, at=T0, actor=None)
+            raise RuntimeError("rolled back")
+        with cat.transaction():
+            cat.append_audit(audit.AuditEvent.VERIFY, code=None, details={"ok": True}, at=T0, actor=None)
+        entries = cat.audit_entries()
+        assert [(e.id, e.event, e.code) for e in entries] == [(1, "filed", "A"), (2, "hold", "A"), (3, "verify", None)]
+        assert audit.check_chain(entries) == [] and entries[1].actor == Actor("王芳")
+        with pytest.raises(Exception):  # noqa: B017 - any backend error type
+            cat.append_audit(audit.AuditEvent.FILED, code=None, details={}, at=T0, actor=None)
+
+    def test_filing_transactions_in_two_processes_keep_numbers_bytes_and_chain_whole(
+            self, catalogue_url: str, open_cat: Callable[[], Catalogue]) -> None:
+        """Shared (filing) transactions side by side: no gap, no bytes filed twice, one unbroken chain."""
+        import time
+
+        open_cat()
+        shas = [f"{n:064x}" for n in range(1, 61)]  # both processes file the same 60 contents, in step
+        start = time.time() + 1.0
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            parts = pool.starmap(_file_shared, [(catalogue_url, 60, start, shas)] * 2)
+        cat = open_cat()
+        codes = sorted(c for p in parts for c in p)
+        assert codes == [f"Z001-2026-D10-TS-{n:04d}" for n in range(1, 61)]
+        assert sorted(f.sha256 for r in cat.records() for f in r.files) == sorted(shas)
+        entries = cat.audit_entries()
+        assert len(entries) == 60 and audit.check_chain(entries) == []
 
     # -- document numbers -----------------------------------------------------------------------------
 

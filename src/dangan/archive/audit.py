@@ -69,6 +69,28 @@ class AuditEntry:
     version: int = VERSION
 
 
+def stored_entry(id: int, ts: str, event: str, code: str | None, details_json: str | None, prev_hash: str,
+                 hash: str, version: int, actor_json: str | None) -> AuditEntry:
+    """An entry as a catalogue stored it (details and actor as JSON text); unreadable parts stay visible.
+
+    Details that do not parse become None (verify reports the entry as changed); an actor that does not
+    parse is kept as a name, so the hash check fails on it rather than hiding it.
+    """
+    import json
+
+    try:
+        details = json.loads(details_json) if details_json is not None else None
+    except (TypeError, json.JSONDecodeError):
+        details = None
+    actor = None
+    if actor_json:
+        try:
+            actor = Actor.from_dict(json.loads(actor_json))
+        except (TypeError, ValueError):
+            actor = Actor(name=str(actor_json))
+    return AuditEntry(id, ts, event, code, details, prev_hash, hash, actor, version)
+
+
 def entry_hash(prev_hash: str, *, id: int, ts: str, event: str, code: str | None, details: Any,
                actor: Actor | None, version: int) -> str:
     if version == 1:

@@ -12,11 +12,21 @@ Rules every backend keeps:
   raises is rolled back entirely (item and document numbers included).
   ``transaction()`` nests: an inner block joins the outer transaction.
 - A write transaction is serialised against every other writer (all
-  processes and machines): numbering and the audit head are read inside it.
+  processes and machines): what it reads inside is current until it commits.
+- ``transaction(shared=True)`` is a *filing* transaction: it runs alongside
+  other filing transactions (never alongside an ordinary one) and may only
+  add records and files, take numbers and append audit entries.  Its
+  correctness rests on the parts' own locks, held until commit: a series'
+  件号 counter (:meth:`ItemNumbers.next_item_number`), a (prefix, year)'s 文号
+  counter, the bytes looked up by :meth:`Records.find_by_sha256` and the
+  audit head (:meth:`AuditLog.append_audit` seals at commit).  On SQLite
+  every transaction is exclusive, so ``shared`` changes nothing there.
+- A backend that detects two transactions waiting for each other raises
+  :class:`TransactionConflict` from one of them (rolled back; run it again).
 - Reads may happen inside or outside a transaction.
 
-Backends are opened by URL (:func:`open_catalogue`): ``sqlite:///path``;
-the PostgreSQL issue adds ``postgresql://…`` to :data:`BACKENDS`.
+Backends are opened by URL (:func:`open_catalogue`): ``sqlite:///path`` and
+``postgresql://user@host/db`` (:data:`BACKENDS`).
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from dangan.actor import Actor
 from dangan.archive.audit import AuditEntry
 from dangan.archive.model import FileRole, Record, Source, Status
 from dangan.errors import ArchiveError
@@ -137,8 +148,14 @@ class AuditHead:
 # -- the parts of the contract ----------------------------------------------------------------------
 
 
+class TransactionConflict(ArchiveError):
+    """Two writers waited for each other (a deadlock); this one was rolled back and may simply run again."""
+
+
 class Transactions(Protocol):
-    def transaction(self) -> AbstractContextManager[None]: ...
+    def transaction(self, *, shared: bool = False) -> AbstractContextManager[None]:
+        """A write transaction; ``shared=True`` for filing (see the module's rules)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -151,7 +168,11 @@ class Records(Protocol):
     def record(self, code: str) -> Record | None: ...
 
     def find_by_sha256(self, sha256: str) -> Record | None:
-        """The record holding a live (not destroyed) file with these bytes, oldest first."""
+        """The record holding a live (not destroyed) file with these bytes, oldest first.
+
+        Inside a write transaction the bytes stay locked until it ends: no
+        other writer files them meanwhile (so they are never filed twice).
+        """
         ...
 
     def insert_record(self, new: NewRecord) -> int:
@@ -205,7 +226,17 @@ class AuditLog(Protocol):
         ...
 
     def insert_audit(self, entry: AuditEntry) -> None:
-        """Append a sealed entry (see :func:`dangan.archive.audit.seal`)."""
+        """Append an entry sealed after :meth:`audit_head` (see :func:`dangan.archive.audit.seal`); copies too."""
+        ...
+
+    def append_audit(self, event: str, *, code: str | None, details: dict[str, Any], at: dt.datetime,
+                     actor: Actor | None) -> None:
+        """Append a new entry after the head, inside the current transaction.
+
+        The backend seals it (id, previous hash) by the time the transaction
+        commits, under its hold on the audit head; a backend may wait until
+        the commit, so concurrent filing serialises only there.
+        """
         ...
 
     def audit_entries(self, *, code: str | None = None) -> list[AuditEntry]: ...
@@ -239,15 +270,20 @@ class Catalogue(Transactions, Records, ItemNumbers, Files, Texts, Holds, Disposa
 # -- opening a backend ------------------------------------------------------------------------------
 
 #: URL scheme → "module:function" that opens a catalogue from a URL.
-BACKENDS: dict[str, str] = {"sqlite": "dangan.archive.sqlite:open_url"}
+BACKENDS: dict[str, str] = {
+    "sqlite": "dangan.archive.sqlite:open_url",
+    "postgresql": "dangan.archive.postgres:open_url",
+    "postgres": "dangan.archive.postgres:open_url",
+}
 
 
-def open_catalogue(url: str) -> Catalogue:
+def open_catalogue(url: str, **options: Any) -> Catalogue:
+    """Open (creating and migrating) the catalogue at ``url``; ``options`` go to the backend (``pool_size``)."""
     scheme = url.split(":", 1)[0].split("+", 1)[0]
     target = BACKENDS.get(scheme)
     if target is None:
         raise ArchiveError(f"不支持的档案目录数据库：{scheme}（可用：{'、'.join(BACKENDS)}）", field="database.url")
     module, func = target.split(":")
     opener = getattr(importlib.import_module(module), func)
-    catalogue: Catalogue = opener(url)
+    catalogue: Catalogue = opener(url, **options)
     return catalogue

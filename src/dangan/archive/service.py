@@ -24,9 +24,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dangan.actor import Actor
-from dangan.archive import audit, digest, disposal
+from dangan.archive import digest, disposal
 from dangan.archive.audit import AuditEntry, AuditEvent
-from dangan.archive.catalogue import DESCRIPTIVE, Catalogue, Hold, ItemSeries, NewFile, NewRecord, RecordQuery
+from dangan.archive.catalogue import (
+    DESCRIPTIVE,
+    Catalogue,
+    Hold,
+    ItemSeries,
+    NewFile,
+    NewRecord,
+    RecordQuery,
+    TransactionConflict,
+    open_catalogue,
+)
 from dangan.archive.codes import MAX_SEQ, format_code, parse_code
 from dangan.archive.model import (
     ArchiveEvent,
@@ -59,6 +69,7 @@ if TYPE_CHECKING:
     from dangan.content.extract import Extraction
 
 BATCH = 200  # filings per transaction in file_many
+CONFLICT_RETRIES = 5  # a filing transaction rolled back by a deadlock runs again this many times at most
 
 Progress = Callable[[int, int], None]
 
@@ -143,7 +154,7 @@ class Archive:
         self.register_renderer = register_renderer
         self.store.ensure()
         self.reconcile_report = ReconcileReport()
-        if self.store.temp_entries():
+        if self.store.stale_temp_entries():  # a filing died here (others' in-flight work is left alone)
             self.reconcile_report = self.reconcile()
 
     @classmethod
@@ -151,13 +162,20 @@ class Archive:
              listeners: Sequence[ArchiveListener] = (),
              register_renderer: disposal.RegisterRenderer | None = None,
              catalogue: Catalogue | None = None) -> Archive:
-        """The archive of ``ws`` on its SQLite catalogue (or the ``catalogue`` given)."""
+        """The archive of ``ws`` on its catalogue: PostgreSQL when ``[database] url`` is set, else SQLite.
+
+        (``catalogue`` replaces it.)
+        """
         from dangan.archive import legacy
-        from dangan.archive.sqlite import SqliteCatalogue
 
         store = Store(ws.archive_dir, clock=clock)
         store.ensure()
-        cat = catalogue if catalogue is not None else SqliteCatalogue(store.catalog_path)
+        if catalogue is not None:
+            cat = catalogue
+        elif ws.database_url:
+            cat = open_catalogue(ws.database_url, pool_size=ws.config.settings.database.pool_size)
+        else:
+            cat = open_catalogue(f"sqlite://{store.catalog_path}")
         legacy.adopt_number_cache(cat, ws.state_dir, clock=clock)
         company = ws.config.settings.company
         author = company.centre or company.name or "客服中心"
@@ -238,9 +256,7 @@ class Archive:
         results: builtins.list[FilingResult] = []
         failures: builtins.list[tuple[str, Exception]] = []
         for start in range(0, len(prepared), BATCH):
-            chunk = prepared[start : start + BATCH]
-            with self._filing_tx() as tx:
-                chunk_results = self._file_chunk_in_tx(chunk, tx.published)
+            chunk_results = self._file_chunk(prepared[start : start + BATCH])
             results.extend(chunk_results)
             events = [(ArchiveEvent.FILED, r.record) for r in chunk_results if not r.duplicate]
             failures.extend(self._notify_quietly(events))
@@ -249,6 +265,17 @@ class Archive:
         if failures:
             raise self._listener_error(failures, results)
         return results
+
+    def _file_chunk(self, chunk: builtins.list[_Prepared]) -> builtins.list[FilingResult]:
+        """One filing transaction (alongside other processes' filing); run again if it met a deadlock."""
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            try:
+                with self._filing_tx(shared=True) as tx:
+                    return self._file_chunk_in_tx(chunk, tx.published)
+            except TransactionConflict:
+                if attempt == CONFLICT_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
 
     def _prepare(self, req: FilingRequest) -> _Prepared:
         self.plan.get(req.category)  # unknown category fails before anything is read
@@ -275,7 +302,7 @@ class Archive:
                          original_name=name or path.name)
 
     @contextlib.contextmanager
-    def _filing_tx(self) -> Iterator[_Tx]:
+    def _filing_tx(self, *, shared: bool = False) -> Iterator[_Tx]:
         """A write transaction that publishes files.
 
         Under the write lock: a journal is written to tmp/ (so a crash is
@@ -287,7 +314,7 @@ class Archive:
         tx = _Tx()
         journal: Path | None = None
         try:
-            with self.catalogue.transaction():
+            with self.catalogue.transaction(shared=shared):
                 journal = self._begin_journal()
                 try:
                     yield tx
@@ -409,19 +436,15 @@ class Archive:
 
     def record_duplicate(self, record: Record, *, source_name: str) -> None:
         """Note in the audit trail that ``source_name`` repeated an already filed record."""
-        with self.catalogue.transaction():
+        with self.catalogue.transaction(shared=True):
             self._audit_duplicate(record, source_name=source_name,
                                   sha256=record.original.sha256 if record.original else "")
 
     # ------------------------------------------------------------------ audit
 
-    def _audit(self, event: AuditEvent, *, code: str | None, details: dict[str, Any]) -> AuditEntry:
-        """Append an entry (inside the transaction that makes the change)."""
-        head = self.catalogue.audit_head()
-        entry = audit.seal((head.id, head.hash) if head else None, event, code=code, details=details,
-                           at=self.clock.now(), actor=self.actor)
-        self.catalogue.insert_audit(entry)
-        return entry
+    def _audit(self, event: AuditEvent, *, code: str | None, details: dict[str, Any]) -> None:
+        """Append an entry (inside the transaction that makes the change; the catalogue seals it)."""
+        self.catalogue.append_audit(str(event), code=code, details=details, at=self.clock.now(), actor=self.actor)
 
     def _audit_duplicate(self, record: Record, *, source_name: str, sha256: str) -> None:
         self._audit(AuditEvent.DUPLICATE, code=record.archival_code,
@@ -624,7 +647,7 @@ class Archive:
             target = unique_path(to_dir, Path(f.path).name)
             atomic_copy(self.store.abs(f.path), target)
             copies.append(target)
-        with self.catalogue.transaction():
+        with self.catalogue.transaction(shared=True):
             self._audit(AuditEvent.EXPORT, code=code, details={"to": str(to_dir), "files": [p.name for p in copies]})
         return copies[0]
 
@@ -633,7 +656,8 @@ class Archive:
     def reconcile(self) -> ReconcileReport:
         """Clean up after a crash: remove temp files, set aside files without a row, report rows without a file.
 
-        Runs under the write lock, so no other process is filing meanwhile.
+        Runs in an exclusive transaction, so no process on any machine is filing meanwhile (temporary
+        files exist only inside filing transactions: every one left is stale).
         """
         with self.catalogue.transaction():
             removed = [p.name for p in self.store.clear_temp()]
@@ -658,7 +682,7 @@ class Archive:
         report = run_verify(self.catalogue, self.store, extra_checks=extra_checks, progress=progress)
         details = {"ok": report.ok, "records": report.records, "files": report.files,
                    "problems": len(report.problems), "at": self.clock.now().isoformat()}
-        with self.catalogue.transaction():
+        with self.catalogue.transaction(shared=True):
             self._audit(AuditEvent.VERIFY, code=None, details=details)
         return report
 

@@ -6,7 +6,8 @@ Layout (derived from metadata, never from user file names)::
     archive/files/<year>/<period>/<category>/<archival code><suffix>
                                              <code>-att-<n><suffix>     attachments (e.g. the DOCX)
                                              <code>-signed-<n><suffix>  scans of the signed copy
-    archive/tmp/        temporary copies and filing journals (emptied at start-up)
+    archive/tmp/        temporary copies and filing journals, named <host>~<pid>~<random>; emptied by
+                        reconcile when one is stale (its process on this host is gone, or it is old)
     archive/orphans/    files found without a catalogue row, moved aside by reconcile
 
 Files are written to ``tmp/``, fsynced, hash-checked and renamed into place
@@ -16,7 +17,10 @@ while the catalogue's write lock is held; the row is committed afterwards.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
+import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,6 +31,38 @@ from dangan.errors import ArchiveError
 from dangan.fsutil import fsync_dir
 
 CATALOG_NAME = "catalog.sqlite"
+#: A temporary file older than this is stale whoever wrote it (no filing transaction lasts this long).
+STALE_AFTER_SECONDS = 6 * 3600
+HOST = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "localhost"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_stale_temp(path: Path, *, now: float | None = None) -> bool:
+    """Whether a temporary file's filing is over: its process on this host is gone, or it is old.
+
+    A file of another host is judged by age only (its process cannot be seen from here); a name in
+    dangan 0.1's form (``<pid>-<random>``) always is stale.
+    """
+    host, sep, rest = path.name.partition("~")
+    if not sep:
+        return True
+    try:
+        age = (time.time() if now is None else now) - path.lstat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age > STALE_AFTER_SECONDS:
+        return True
+    pid = rest.split("~", 1)[0]
+    return host == HOST and pid.isdigit() and not _alive(int(pid))
 
 
 class Store:
@@ -59,7 +95,7 @@ class Store:
 
     def new_temp(self, suffix: str = "") -> Path:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        return self.tmp_dir / f"{os.getpid()}-{uuid.uuid4().hex}{suffix}"
+        return self.tmp_dir / f"{HOST}~{os.getpid()}~{uuid.uuid4().hex}{suffix}"
 
     def copy_to_temp(self, src: Path, *, expected_sha256: str) -> Path:
         """Copy ``src`` into tmp/, fsync it, and check the copy's hash."""
@@ -121,6 +157,10 @@ class Store:
         if not self.tmp_dir.is_dir():
             return []
         return sorted(self.tmp_dir.iterdir())
+
+    def stale_temp_entries(self) -> list[Path]:
+        """Temporary files left by a filing that died (see :func:`is_stale_temp`)."""
+        return [p for p in self.temp_entries() if is_stale_temp(p)]
 
     def clear_temp(self) -> list[Path]:
         removed = []

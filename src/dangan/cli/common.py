@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from dangan.config import Workspace, init_workspace, open_workspace
+from dangan.config import Workspace, init_workspace, mask_password, open_workspace
 from dangan.errors import DanganError
 
 if TYPE_CHECKING:
@@ -27,8 +27,9 @@ class DanganGroup(click.Group):
 
 
 def fail(error: DanganError | str, *, code: int = 1) -> NoReturn:
-    text = str(error)
+    text = mask_password(str(error))
     detail = getattr(error, "detail", None)
+    detail = mask_password(str(detail)) if detail else None
     click.echo(f"错误：{text}", err=True)
     if detail:
         click.echo(f"  详情：{detail}", err=True)
@@ -126,9 +127,17 @@ class Bar:
 
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init_command(directory: Path) -> None:
+@click.option("--database", default=None, metavar="URL",
+              help="公司共用的 PostgreSQL 数据库（postgresql://用户@主机/库名，不含密码），写入 [database] url")
+def init_command(directory: Path, database: str | None) -> None:
     """创建工作区：dangan.toml、templates/、archive/、index/（已存在则保留）。"""
-    ws = init_workspace(directory)
+    ws = init_workspace(directory, database=database)
+    if database:
+        from dangan.app import Dangan
+
+        with Dangan.open(ws, index=False):  # connects and creates the catalogue now: errors show at once
+            pass
+        click.echo(f"档案目录数据库：{mask_password(database)}")
     click.echo(f"工作区已就绪：{ws.root}")
 
 

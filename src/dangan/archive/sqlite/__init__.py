@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dangan.actor import Actor
-from dangan.archive.audit import AuditEntry
+from dangan.archive.audit import AuditEntry, stored_entry
 from dangan.archive.catalogue import (
     DESCRIPTIVE,
     AuditHead,
@@ -68,7 +68,8 @@ class SqliteCatalogue:
         return conn
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, shared: bool = False) -> Iterator[None]:
+        """``BEGIN IMMEDIATE``: every transaction is exclusive here, so ``shared`` changes nothing."""
         conn = self._conn()
         if self._local.depth:
             self._local.depth += 1
@@ -270,6 +271,15 @@ class SqliteCatalogue:
              entry.version, _canonical(entry.actor.to_dict()) if entry.actor else None),
         )
 
+    def append_audit(self, event: str, *, code: str | None, details: dict[str, Any], at: dt.datetime,
+                     actor: Actor | None) -> None:
+        from dangan.archive.audit import seal
+
+        self._write()
+        head = self.audit_head()  # current: the transaction holds the write lock
+        self.insert_audit(seal((head.id, head.hash) if head else None, event, code=code, details=details, at=at,
+                               actor=actor))
+
     def audit_entries(self, *, code: str | None = None) -> list[AuditEntry]:
         conn = self._conn()
         if code is None:
@@ -361,15 +371,5 @@ def _record(row: sqlite3.Row, files: list[StoredFile], meta: dict[str, str]) -> 
 
 
 def _audit_entry(row: sqlite3.Row) -> AuditEntry:
-    try:
-        details = json.loads(row["details"])
-    except (TypeError, json.JSONDecodeError):
-        details = None
-    actor = None
-    if row["actor"]:
-        try:
-            actor = Actor.from_dict(json.loads(row["actor"]))
-        except (TypeError, ValueError):
-            actor = Actor(name=str(row["actor"]))
-    return AuditEntry(row["id"], row["ts"], row["event"], row["code"], details, row["prev_hash"], row["hash"],
-                      actor, row["version"])
+    return stored_entry(row["id"], row["ts"], row["event"], row["code"], row["details"], row["prev_hash"],
+                        row["hash"], row["version"], row["actor"])

@@ -1,0 +1,357 @@
+"""The company-wide catalogue: PostgreSQL, shared by every node.  All of its SQL is here.
+
+Concurrency rests on PostgreSQL's own locks, never on one database-wide lock
+for filing (see :mod:`dangan.archive.catalogue` for the rules):
+
+- 件号: the series' row in ``item_counters`` is updated (so locked) in the
+  filing transaction and stays locked until it commits; a rollback gives the
+  number back.  Two filers in one series take turns; in two series, they run
+  side by side.
+- 文号: the same with ``doc_counters`` rows.
+- the same bytes filed twice at once: :meth:`find_by_sha256` inside a write
+  transaction takes a transaction advisory lock on the digest.
+- the audit chain: entries appended in a transaction are sealed at its
+  commit, after locking the one ``audit_head`` row; so the head is the last
+  lock a transaction takes (no lock cycles through it) and is held only for
+  the inserts and the commit.
+- every other write (holds, edits, disposal, reconcile) is an ordinary
+  transaction: it takes the writers' advisory lock exclusively and so runs as
+  if it were the only writer, as on SQLite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from dangan.actor import Actor
+from dangan.archive.audit import AuditEntry, seal, stored_entry
+from dangan.archive.catalogue import (
+    DESCRIPTIVE,
+    AuditHead,
+    FileEntry,
+    Hold,
+    ItemSeries,
+    NewFile,
+    NewRecord,
+    RecordQuery,
+)
+from dangan.archive.digest import canonical
+from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
+from dangan.archive.postgres import schema
+from dangan.archive.postgres.connections import Connections, OpenTx, connect, translated
+from dangan.config import check_database_url, mask_password
+
+_UPDATABLE = (*DESCRIPTIVE, "needs_review", "date", "period", "status")
+DEFAULT_POOL_SIZE = 4
+
+
+def open_url(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> PostgresCatalogue:
+    """``postgresql://user@host:port/db`` (libpq parameters such as ``passfile`` may follow ``?``)."""
+    check_database_url(url.split("?", 1)[0])
+    return PostgresCatalogue(url, pool_size=pool_size)
+
+
+def sha_lock_key(sha256: str) -> int:
+    """The advisory lock key of some bytes: 60 bits of their digest (one-key space, apart from dangan's two-key locks)."""
+    return int(sha256[:15], 16)
+
+
+class PostgresCatalogue:
+    """The :class:`~dangan.archive.catalogue.Catalogue` on a PostgreSQL database."""
+
+    def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
+        self.url = url
+        self.display_url = mask_password(url)
+        with contextlib.closing(connect(url)) as conn, translated(url):  # errors surface at open, in words
+            schema.migrate(conn)
+        self._db = Connections(url, pool_size=pool_size)
+
+    # -- connections and transactions ------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self, *, shared: bool = False) -> Iterator[None]:
+        with self._db.transaction(shared=shared, before_commit=self._seal_audits):
+            yield
+
+    def close(self) -> None:
+        self._db.close()
+
+    def schema_version(self) -> int:
+        row = self._db.one("SELECT version FROM dangan_schema")
+        return int(row["version"]) if row else 0
+
+    # -- records ---------------------------------------------------------------
+
+    def records(self, query: RecordQuery = RecordQuery()) -> list[Record]:  # noqa: B008 - frozen dataclass
+        where, params = _where(query)
+        limit = f" LIMIT {int(query.limit)}" if query.limit is not None else ""
+        with self._db.read_conn() as conn, translated(self.url):
+            rows = conn.execute(f"SELECT r.* FROM records r WHERE {where} ORDER BY r.id{limit}", params).fetchall()
+            if not rows:
+                return []
+            ids = [r["id"] for r in rows]
+            files: dict[int, list[StoredFile]] = {}
+            for f in conn.execute("SELECT * FROM files WHERE record_id = ANY(%s) ORDER BY id", (ids,)):
+                files.setdefault(f["record_id"], []).append(_stored_file(f))
+            meta: dict[int, dict[str, str]] = {}
+            for m in conn.execute("SELECT * FROM meta WHERE record_id = ANY(%s) ORDER BY key COLLATE \"C\"",
+                                  (ids,)):
+                meta.setdefault(m["record_id"], {})[m["key"]] = m["value"]
+        return [_record(r, files.get(r["id"], []), meta.get(r["id"], {})) for r in rows]
+
+    def record(self, code: str) -> Record | None:
+        found = self.records(RecordQuery(codes=(code.strip(),)))
+        return found[0] if found else None
+
+    def find_by_sha256(self, sha256: str) -> Record | None:
+        sha256 = sha256.lower()
+        if self._db.tx is not None:  # a writer: these bytes are ours until we commit
+            self._db.write("SELECT pg_advisory_xact_lock(%s)", (sha_lock_key(sha256),))
+        row = self._db.one("SELECT record_id FROM files WHERE sha256 = %s AND NOT destroyed ORDER BY id LIMIT 1",
+                           (sha256,))
+        return self.records(RecordQuery(ids=(row["record_id"],)))[0] if row else None
+
+    def insert_record(self, new: NewRecord) -> int:
+        s = new.series
+        row = self._db.write(
+            "INSERT INTO records (archival_code, fonds, year, code_period, category, seq, period, title, "
+            "doc_number, author, date, security, source, status, building, unit, room, form_id, form_data, "
+            "needs_review, text_source, filed_at) VALUES "
+            "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::json,%s,%s,%s) RETURNING id",
+            (new.archival_code, s.fonds, s.year, s.period, s.category, new.seq, new.period, new.title,
+             new.doc_number, new.author, new.date, new.security, str(new.source), str(Status.ACTIVE),
+             new.building, new.unit, new.room, new.form_id,
+             json.dumps(new.form_data, ensure_ascii=False, default=str) if new.form_data is not None else None,
+             bool(new.needs_review), new.text_source, new.filed_at.isoformat()),
+        ).fetchone()
+        assert row is not None
+        record_id = int(row["id"])
+        self._db.write_many("INSERT INTO meta (record_id, key, value) VALUES (%s, %s, %s)",
+                            [(record_id, str(k), str(v)) for k, v in new.meta.items()])
+        return record_id
+
+    def update_record(self, record_id: int, **columns: Any) -> None:
+        for key, value in columns.items():
+            if key not in _UPDATABLE:
+                raise ValueError(f"column {key!r} cannot be updated")
+            if key == "needs_review":
+                value = bool(value)
+            elif value is not None and not isinstance(value, dt.date):
+                value = str(value)
+            self._db.write(f"UPDATE records SET {key} = %s WHERE id = %s", (value, record_id))
+
+    def set_meta(self, record_id: int, key: str, value: str | None) -> None:
+        if value is None:
+            self._db.write("DELETE FROM meta WHERE record_id = %s AND key = %s", (record_id, key))
+        else:
+            self._db.write("INSERT INTO meta (record_id, key, value) VALUES (%s, %s, %s) "
+                           "ON CONFLICT (record_id, key) DO UPDATE SET value = excluded.value", (record_id, key, value))
+
+    # -- 件号 ------------------------------------------------------------------
+
+    def next_item_number(self, series: ItemSeries) -> int:
+        row = self._db.write(
+            "INSERT INTO item_counters AS c (fonds, year, period, category, last) VALUES (%s, %s, %s, %s, 1) "
+            "ON CONFLICT (fonds, year, period, category) DO UPDATE SET last = c.last + 1 RETURNING last",
+            (series.fonds, series.year, series.period, series.category)).fetchone()
+        assert row is not None
+        return int(row["last"])
+
+    # -- files and texts -------------------------------------------------------
+
+    def add_file(self, record_id: int, new: NewFile) -> int:
+        row = self._db.write(
+            "INSERT INTO files (record_id, role, path, sha256, size, format, page_count, original_name) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+            (record_id, str(new.role), new.path, new.sha256.lower(), new.size, new.format, new.page_count,
+             new.original_name)).fetchone()
+        assert row is not None
+        file_id = int(row["id"])
+        if new.text:
+            self._db.write("INSERT INTO texts (file_id, source, text) VALUES (%s, %s, %s)",
+                           (file_id, new.text_source, new.text))
+        return file_id
+
+    def file_entries(self) -> list[FileEntry]:
+        rows = self._db.all("SELECT f.path, f.destroyed, r.archival_code FROM files f "
+                            "JOIN records r ON r.id = f.record_id")
+        return [FileEntry(r["path"], r["archival_code"], bool(r["destroyed"])) for r in rows]
+
+    def texts_of(self, record_ids: Iterable[int]) -> dict[int, str | None]:
+        ids = list(record_ids)
+        out: dict[int, list[str]] = {i: [] for i in ids}
+        if ids:
+            rows = self._db.all("SELECT f.record_id, t.text FROM texts t JOIN files f ON f.id = t.file_id "
+                                "WHERE f.record_id = ANY(%s) AND NOT f.destroyed ORDER BY f.id", (ids,))
+            for r in rows:
+                if r["text"]:
+                    out[r["record_id"]].append(r["text"])
+        return {i: ("\n\n".join(parts) if parts else None) for i, parts in out.items()}
+
+    # -- holds and disposal ----------------------------------------------------
+
+    def place_hold(self, record_id: int, *, reason: str, at: dt.datetime) -> Hold:
+        row = self._db.write("INSERT INTO holds (record_id, reason, placed_at) VALUES (%s, %s, %s) RETURNING id",
+                             (record_id, reason, at.isoformat())).fetchone()
+        assert row is not None
+        return self._holds("h.id = %s", (row["id"],))[0]
+
+    def release_hold(self, hold_id: int, *, reason: str, at: dt.datetime) -> None:
+        self._db.write("UPDATE holds SET released_at = %s, release_reason = %s WHERE id = %s",
+                       (at.isoformat(), reason, hold_id))
+
+    def holds(self, record_id: int, *, active_only: bool = True) -> list[Hold]:
+        extra = " AND h.released_at IS NULL" if active_only else ""
+        return self._holds("h.record_id = %s" + extra, (record_id,))
+
+    def _holds(self, where: str, params: tuple[Any, ...]) -> list[Hold]:
+        rows = self._db.all("SELECT h.*, r.archival_code AS code FROM holds h JOIN records r ON r.id = h.record_id "
+                            f"WHERE {where} ORDER BY h.id", params)
+        return [Hold(r["id"], r["code"], r["reason"], dt.datetime.fromisoformat(r["placed_at"]),
+                     dt.datetime.fromisoformat(r["released_at"]) if r["released_at"] else None,
+                     r["release_reason"]) for r in rows]
+
+    def mark_disposed(self, record_id: int, *, at: dt.datetime) -> None:
+        self._db.write("UPDATE records SET status = %s, disposed_at = %s WHERE id = %s",
+                       (str(Status.DISPOSED), at.isoformat(), record_id))
+        self._db.write("DELETE FROM texts WHERE file_id IN (SELECT id FROM files WHERE record_id = %s)", (record_id,))
+        self._db.write("UPDATE files SET destroyed = true WHERE record_id = %s", (record_id,))
+
+    # -- the audit chain -------------------------------------------------------
+
+    def audit_head(self) -> AuditHead | None:
+        tx = self._db.tx
+        if tx is not None:
+            self._seal_audits(tx)  # what this transaction appended comes first
+            row = self._db.one("SELECT last_id, last_hash FROM audit_head FOR UPDATE")
+        else:
+            row = self._db.one("SELECT last_id, last_hash FROM audit_head")
+        return AuditHead(int(row["last_id"]), row["last_hash"]) if row and row["last_id"] else None
+
+    def insert_audit(self, entry: AuditEntry) -> None:
+        tx = self._db.tx
+        if tx is None:
+            raise RuntimeError("catalogue writes must run inside catalogue.transaction()")
+        self._seal_audits(tx)
+        self._insert_entries([entry])
+
+    def append_audit(self, event: str, *, code: str | None, details: dict[str, Any], at: dt.datetime,
+                     actor: Actor | None) -> None:
+        tx = self._db.tx
+        if tx is None:
+            raise RuntimeError("catalogue writes must run inside catalogue.transaction()")
+        tx.audits.append({"event": str(event), "code": code, "details": details, "at": at, "actor": actor})
+
+    def _seal_audits(self, tx: OpenTx) -> None:
+        """Seal what ``tx`` appended after the head (locking it until commit) and insert it."""
+        if not tx.audits:
+            return
+        pending, tx.audits = tx.audits, []
+        row = self._db.one("SELECT last_id, last_hash FROM audit_head FOR UPDATE")
+        head = (int(row["last_id"]), row["last_hash"]) if row and row["last_id"] else None
+        entries = []
+        for a in pending:
+            entry = seal(head, a["event"], code=a["code"], details=a["details"], at=a["at"], actor=a["actor"])
+            entries.append(entry)
+            head = (entry.id, entry.hash)
+        self._insert_entries(entries)
+
+    def _insert_entries(self, entries: list[AuditEntry]) -> None:
+        self._db.write_many(
+            "INSERT INTO audit (id, ts, event, code, details, prev_hash, hash, version, actor) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [(e.id, e.ts, e.event, e.code, canonical(e.details), e.prev_hash, e.hash, e.version,
+              canonical(e.actor.to_dict()) if e.actor else None) for e in entries])
+        last = entries[-1]
+        self._db.write("UPDATE audit_head SET last_id = %s, last_hash = %s WHERE last_id < %s",
+                       (last.id, last.hash, last.id))
+
+    def audit_entries(self, *, code: str | None = None) -> list[AuditEntry]:
+        if code is None:
+            rows = self._db.all("SELECT * FROM audit ORDER BY id")
+        else:
+            rows = self._db.all("SELECT * FROM audit WHERE code = %s ORDER BY id", (code,))
+        return [_audit_entry(r) for r in rows]
+
+    # -- document numbers ------------------------------------------------------
+
+    def allocate_doc_numbers(self, prefix: str, year: int, form_id: str, *, count: int,
+                             at: dt.datetime) -> list[int]:
+        row = self._db.write(
+            "INSERT INTO doc_counters AS c (prefix, year, last) VALUES (%s, %s, %s) "
+            "ON CONFLICT (prefix, year) DO UPDATE SET last = c.last + excluded.last RETURNING last",
+            (prefix, year, count)).fetchone()
+        assert row is not None
+        last = int(row["last"])
+        return list(range(last - count + 1, last + 1))
+
+    def record_issued(self, numbers: Iterable[str], form_id: str, at: dt.datetime) -> None:
+        self._db.write_many("INSERT INTO doc_numbers (doc_number, form_id, issued_at) VALUES (%s, %s, %s)",
+                            [(n, form_id, at.isoformat()) for n in numbers])
+
+    def note_doc_number(self, prefix: str, year: int, seq: int, *, doc_number: str, form_id: str | None,
+                        at: dt.datetime) -> None:
+        self._db.write("INSERT INTO doc_numbers (doc_number, form_id, issued_at) VALUES (%s, %s, %s) "
+                       "ON CONFLICT (doc_number) DO NOTHING", (doc_number, form_id or "", at.isoformat()))
+        self._db.write("INSERT INTO doc_counters AS c (prefix, year, last) VALUES (%s, %s, %s) "
+                       "ON CONFLICT (prefix, year) DO UPDATE SET last = greatest(c.last, excluded.last)",
+                       (prefix, year, seq))
+
+    def doc_number_form(self, doc_number: str) -> str | None:
+        row = self._db.one("SELECT form_id FROM doc_numbers WHERE doc_number = %s", (doc_number,))
+        return row["form_id"] if row else None
+
+
+# -- rows → objects ----------------------------------------------------------------
+
+
+def _where(q: RecordQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["true"]
+    params: list[Any] = []
+    if q.codes is not None:
+        clauses.append("r.archival_code = ANY(%s)")
+        params.append(list(q.codes))
+    if q.ids is not None:
+        clauses.append("r.id = ANY(%s)")
+        params.append(list(q.ids))
+    for column, value in (("category", q.category), ("year", q.year), ("doc_number", q.doc_number)):
+        if value is not None:
+            clauses.append(f"r.{column} = %s")
+            params.append(value)
+    if q.status is not None:
+        clauses.append("r.status = %s")
+        params.append(str(q.status))
+    if q.needs_review is not None:
+        clauses.append("r.needs_review = %s")
+        params.append(bool(q.needs_review))
+    if q.after_id is not None:
+        clauses.append("r.id > %s")
+        params.append(q.after_id)
+    return " AND ".join(clauses), params
+
+
+def _stored_file(row: dict[str, Any]) -> StoredFile:
+    return StoredFile(role=FileRole(row["role"]), path=row["path"], sha256=row["sha256"], size=row["size"],
+                      format=row["format"], page_count=row["page_count"], original_name=row["original_name"],
+                      destroyed=bool(row["destroyed"]))
+
+
+def _record(row: dict[str, Any], files: list[StoredFile], meta: dict[str, str]) -> Record:
+    return Record(
+        id=row["id"], archival_code=row["archival_code"], title=row["title"], doc_number=row["doc_number"],
+        author=row["author"], date=row["date"], year=row["year"], category=row["category"],
+        period=row["period"], security=row["security"], source=Source(row["source"]), status=Status(row["status"]),
+        building=row["building"], unit=row["unit"], room=row["room"], form_id=row["form_id"],
+        form_data=row["form_data"], meta=meta, needs_review=bool(row["needs_review"]),
+        text_source=row["text_source"], filed_at=dt.datetime.fromisoformat(row["filed_at"]), files=files,
+        disposed_at=dt.datetime.fromisoformat(row["disposed_at"]) if row["disposed_at"] else None,
+    )
+
+
+def _audit_entry(row: dict[str, Any]) -> AuditEntry:
+    return stored_entry(row["id"], row["ts"], row["event"], row["code"], row["details"], row["prev_hash"],
+                        row["hash"], row["version"], row["actor"])
