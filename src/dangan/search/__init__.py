@@ -77,13 +77,19 @@ __all__ = [
 
 
 def open_backend(ws: Workspace) -> SearchBackend:
-    """The workspace's search backend (the embedded Whoosh index in ``index/``).  Opens no file yet."""
+    """The workspace's search backend: PostgreSQL when ``[database] url`` is set (the catalogue's database;
+    nothing is written in ``index/``), else the embedded Whoosh index in ``index/``.  Opens nothing yet."""
     from dangan.config import resolve_inside
     from dangan.search.analysis import Analyzer
-    from dangan.search.whoosh import WhooshBackend
 
     user_dict = ws.config.settings.search.user_dict
     analyzer = Analyzer(user_dict=resolve_inside(ws.root, user_dict) if user_dict else None)
+    if ws.database_url:
+        from dangan.search.postgres import PostgresBackend
+
+        return PostgresBackend(ws.database_url, analyzer=analyzer)
+    from dangan.search.whoosh import WhooshBackend
+
     return WhooshBackend(ws.index_dir, analyzer=analyzer)
 
 

@@ -84,3 +84,24 @@ def test_a_workspace_on_postgresql_files_and_verifies(pg_ws, tmp_path: Path) -> 
         assert [e.event for e in app.audit_trail()] == ["filed", "verify"]
     assert not (pg_ws.archive_dir / "catalog.sqlite").exists()  # the catalogue is in the database
     assert stat.S_ISDIR((pg_ws.archive_dir / "files").stat().st_mode)
+
+
+def test_search_index_check_and_verify_on_postgresql_write_nothing_in_index(pg_ws, cli_for, tmp_path: Path) -> None:
+    import json
+
+    cli = cli_for(pg_ws)
+    for i, text in enumerate(["3栋0201室 电梯异响报修", "13栋0201室 电梯异响报修", "3栋0202室 楼道灯不亮"], 1):
+        (tmp_path / f"{i}.txt").write_text(text, encoding="utf-8")
+    r = cli("archive", "add", *(str(tmp_path / f"{i}.txt") for i in (1, 2, 3)), "-c", "WX", "--date", "2026-05-01")
+    assert r.exit_code == 0, r.output
+    found = json.loads(cli("search", "3栋0201室", "--json").output)
+    assert found["total"] == 1 and found["results"][0]["archival_code"].endswith("-0001")
+    assert "【" in found["results"][0]["snippet"]
+    assert json.loads(cli("search", "电梯异响", "--json").output)["total"] == 2
+    r = cli("index", "check")
+    assert r.exit_code == 0, r.output
+    r = cli("verify")
+    assert r.exit_code == 0 and "全文索引与目录一致" in r.output, r.output
+    r = cli("index", "rebuild")
+    assert r.exit_code == 0 and "3 件" in r.output, r.output
+    assert list(pg_ws.index_dir.iterdir()) == []
