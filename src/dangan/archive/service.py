@@ -166,7 +166,7 @@ class Archive:
 
         (``catalogue`` replaces it.)
         """
-        from dangan.archive import legacy
+        from dangan.archive.sqlite import legacy
 
         store = Store(ws.archive_dir, clock=clock)
         store.ensure()

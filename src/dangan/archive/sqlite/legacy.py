@@ -1,4 +1,4 @@
-"""Taking over what dangan 0.1 kept outside the catalogue.
+"""Taking over what dangan 0.1 kept outside the catalogue (its own SQLite file, so its SQL lives here).
 
 0.1 kept the document-number sequences in ``.dangan/numbers.sqlite``.  The
 catalogue now holds them (it seeds them from the records' numbers when it
@@ -20,7 +20,7 @@ CACHE_NAME = "numbers.sqlite"
 
 
 def adopt_number_cache(catalogue: Catalogue, state_dir: Path, *, clock: Clock) -> int:
-    """Merge the old number cache into the catalogue; returns how many numbers it held."""
+    """Merge the old number cache into ``catalogue`` (any backend); returns how many numbers it held."""
     path = state_dir / CACHE_NAME
     if not path.is_file():
         return 0
