@@ -61,8 +61,9 @@ from dangan.clock import SYSTEM, Clock
 from dangan.config import Workspace
 from dangan.content.formats import TextSource, suffix_for
 from dangan.content.hashing import sha256_bytes
+from dangan.dates import parse_date
 from dangan.docnumber import split_doc_number
-from dangan.errors import ArchiveError, ConfigError, RetentionError, SearchIndexError
+from dangan.errors import ArchiveError, ConfigError, InputError, RetentionError, SearchIndexError
 from dangan.fsutil import atomic_copy, fsync_dir, unique_path
 
 if TYPE_CHECKING:
@@ -749,9 +750,9 @@ def _require_reason(reason: str) -> None:
 
 def _same_year_date(record: Record, value: str) -> dt.date:
     try:
-        date = dt.date.fromisoformat(value)
-    except ValueError as e:
-        raise ArchiveError(f"日期「{value}」格式不对，应为 YYYY-MM-DD", code=record.archival_code, field="date") from e
+        date = parse_date(value, field="date")
+    except InputError as e:
+        raise ArchiveError(e.message, code=record.archival_code, field="date") from e
     if date.year != record.year:
         raise ArchiveError("日期只能在同一年度内更正（年度是档号的一部分，不能改变）", code=record.archival_code,
                            field="date")
