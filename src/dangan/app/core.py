@@ -16,63 +16,99 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dangan.actor import Actor
 from dangan.app import search as search_seam
 from dangan.app.results import FiledDocument, GenerateOutcome, RecordDetails
-from dangan.archive.catalogue import Hold
-from dangan.archive.disposal import REGISTER_FORM, RenderedRegister
 from dangan.archive.model import FilingRequest, FilingResult, Record, Source, Status
-from dangan.archive.plan import FilePlan
-from dangan.archive.service import Archive, DisposalResult, DueItem, ListenerError, ReconcileReport
+from dangan.archive.plan import FilePlan, load_plan
 from dangan.clock import SYSTEM, Clock
 from dangan.config import Workspace, open_workspace
 from dangan.errors import DanganError
 from dangan.fsutil import atomic_write_bytes, safe_filename
 
+if TYPE_CHECKING:
+    from dangan.archive.catalogue import Hold
+    from dangan.archive.disposal import RenderedRegister
+    from dangan.archive.service import Archive, DisposalResult, DueItem, ReconcileReport
+
 Progress = Callable[[int, int], None]
 
 
-class Dangan:
-    """dangan on one workspace, acting for one user.  Use :meth:`open`; close it (or use ``with``)."""
+class _Shared:
+    """What every view of one open workspace shares: the archive (opened at first use) and the index."""
 
-    def __init__(self, ws: Workspace, archive: Archive, *, clock: Clock, actor: Actor | None) -> None:
+    def __init__(self, ws: Workspace, clock: Clock, *, index: bool) -> None:
         self.ws = ws
-        self.archive = archive
         self.clock = clock
+        self.follow_index = index
+        self.archive: Archive | None = None
+        self.index: Any = None
+        self.render_register: Any = None
+
+    def open_archive(self) -> Archive:
+        if self.archive is None:
+            from dangan.archive.service import Archive
+
+            listeners = [search_seam.LazyIndexer(self.ws, self.open_archive)] if self.follow_index else []
+            self.archive = Archive.open(self.ws, clock=self.clock, listeners=listeners,
+                                        register_renderer=self.render_register)
+        return self.archive
+
+    def close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+        if self.index is not None:
+            self.index.close()
+
+
+class Dangan:
+    """dangan on one workspace, acting for one user.  Use :meth:`open`; close it (or use ``with``).
+
+    The archive opens (migrating the catalogue, reconciling after a crash) the first time a use case
+    needs it, so a search or a form listing pays for nothing else.
+    """
+
+    def __init__(self, shared: _Shared, *, actor: Actor | None) -> None:
+        self._shared = shared
+        self.ws = shared.ws
+        self.clock = shared.clock
         self.actor = actor
-        self._index: Any = None
+        self._archive: Archive | None = None
+        self._plan: FilePlan | None = None
 
     @classmethod
     def open(cls, workspace: Workspace | Path | str | None = None, *, actor: Actor | None = None,
              clock: Clock = SYSTEM, index: bool = True) -> Dangan:
         """Open the workspace (``-w``, ``$DANGAN_WORKSPACE`` or the current folder when None).
 
-        Opening migrates the catalogue and reconciles after a crash; what that
-        found is in :attr:`warnings`, which every front end shows.
+        What opening the archive found is in :attr:`warnings`, which every front end shows.
         ``index=False`` opens without the search index following the archive.
         """
         ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
-        app: Dangan
-        holder: dict[str, Archive] = {}
-        listeners = [search_seam.LazyIndexer(ws, lambda: holder["archive"])] if index else []
-        archive = Archive.open(ws, clock=clock, actor=actor, listeners=listeners)
-        holder["archive"] = archive
-        app = cls(ws, archive, clock=clock, actor=actor)
-        archive.register_renderer = app._render_register
+        shared = _Shared(ws, clock, index=index)
+        app = cls(shared, actor=actor)
+        shared.render_register = app._render_register
         return app
 
     def acting_as(self, actor: Actor | None) -> Dangan:
         """The same open workspace, acting for another user (a web request)."""
-        other = Dangan(self.ws, self.archive.acting_as(actor), clock=self.clock, actor=actor)
-        other._index = self._index
-        return other
+        return Dangan(self._shared, actor=actor)
+
+    @property
+    def archive(self) -> Archive:
+        """The archive, acting for this view's user (opened at first use)."""
+        if self._archive is None:
+            self._archive = self._shared.open_archive().acting_as(self.actor)
+        return self._archive
+
+    @property
+    def archive_opened(self) -> bool:
+        return self._shared.archive is not None
 
     def close(self) -> None:
-        self.archive.close()
-        if self._index is not None:
-            self._index.close()
+        self._shared.close()
 
     def __enter__(self) -> Dangan:
         return self
@@ -86,13 +122,19 @@ class Dangan:
 
     @property
     def warnings(self) -> list[str]:
-        """What opening found (files set aside after a crash, missing files): show these to the user."""
+        """What opening the archive found (files set aside after a crash, missing files): show these."""
         return self.archive.reconcile_report.warnings()
+
+    @property
+    def plan(self) -> FilePlan:
+        if self._plan is None:
+            self._plan = self._shared.archive.plan if self._shared.archive else load_plan(self.ws)
+        return self._plan
 
     # ---------------------------------------------------------------- the archive
 
     def categories(self) -> FilePlan:
-        return self.archive.plan
+        return self.plan
 
     def file(self, paths: Sequence[Path], *, category: str, title: str | None = None, date: dt.date | None = None,
              meta: Mapping[str, str] | None = None, doc_number: str | None = None, author: str | None = None,
@@ -103,6 +145,8 @@ class Dangan:
                                     ("building", building), ("unit", unit), ("room", room)) if v is not None}
         reqs = [FilingRequest(path=Path(p), category=category, title=title, date=date, meta=dict(meta or {}),
                               **fields) for p in paths]  # type: ignore[arg-type]
+        from dangan.archive.service import ListenerError
+
         try:
             results = self.archive.file_many(reqs)
         except ListenerError as e:
@@ -172,6 +216,7 @@ class Dangan:
         return self.archive.dispose(codes, approver=approver, reason=reason)
 
     def _render_register(self, data: dict[str, Any], *, out_dir: Path) -> RenderedRegister:
+        from dangan.archive.disposal import REGISTER_FORM, RenderedRegister
         from dangan.forms import render_form
 
         doc = render_form(self.ws, REGISTER_FORM, data, formats=("pdf",), out_dir=out_dir,
@@ -211,9 +256,9 @@ class Dangan:
     # ---------------------------------------------------------------- search
 
     def index(self) -> Any:
-        if self._index is None:
-            self._index = search_seam.open_index(self.ws)
-        return self._index
+        if self._shared.index is None:
+            self._shared.index = search_seam.open_index(self.ws)
+        return self._shared.index
 
     def search(self, text: str, *, category: str | None = None, year: int | None = None,
                date_from: dt.date | None = None, date_to: dt.date | None = None, unit: str | None = None,
@@ -221,9 +266,9 @@ class Dangan:
                limit: int = 10) -> Any:
         """Full-text search; the index is built first if there is none.  Returns SearchResults."""
         index = self.index()
-        search_seam.ensure_index(index, self.archive.iter_index_documents)
+        search_seam.ensure_index(index, lambda: self.archive.iter_index_documents())
         filters = search_seam.make_filters(
-            category=self.archive.plan.get(category).code if category else None, year=year, date_from=date_from,
+            category=self.plan.get(category).code if category else None, year=year, date_from=date_from,
             date_to=date_to, unit=unit, form=form, period=period.upper() if period else None, status=status)
         return search_seam.search(index, text, filters, limit=limit)
 
@@ -235,7 +280,7 @@ class Dangan:
         return search_seam.check(self.index(), self.archive.iter_index_documents())
 
     def category_names(self) -> dict[str, str]:
-        return {c.code: c.name for c in self.archive.plan.categories}
+        return {c.code: c.name for c in self.plan.categories}
 
     # ---------------------------------------------------------------- forms
 
@@ -281,6 +326,8 @@ class Dangan:
         return outcome
 
     def _file_generated(self, docs: Sequence[Any]) -> list[FilingResult]:
+        from dangan.archive.service import ListenerError
+
         reqs = [generated_request(d) for d in docs if "pdf" in d.files]
         try:
             return self.archive.file_many(reqs)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dangan.archive.catalogue import Hold
 from dangan.archive.model import FilingResult, Record
+
+if TYPE_CHECKING:
+    from dangan.archive.catalogue import Hold
 
 
 @dataclass(frozen=True)

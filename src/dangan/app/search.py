@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from dangan.archive.model import ArchiveEvent, Record
-from dangan.archive.service import Archive
 from dangan.config import Workspace
 
 if TYPE_CHECKING:
+    from dangan.archive.service import Archive
     from dangan.archive.verify import Problem
 
 Documents = Iterable[tuple[Record, str | None]]

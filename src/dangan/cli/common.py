@@ -56,8 +56,9 @@ def workspace(ctx: click.Context) -> Workspace:
 def app(ctx: click.Context, *, index: bool = True) -> Dangan:
     """The application on this command's workspace, acting for the person at the terminal.
 
-    Start-up warnings (what reconcile found after a crash) are shown here, for every command.
-    ``ctx.obj["clock"]`` (set by tests through ``CliRunner.invoke(obj=...)``) replaces the real clock.
+    Start-up warnings (what reconcile found after a crash) are shown for every command that opened the
+    archive, when it ends.  ``ctx.obj["clock"]`` (set by tests through ``CliRunner.invoke(obj=...)``)
+    replaces the real clock.
     """
     obj = _root_obj(ctx)
     if "_app" not in obj:
@@ -65,9 +66,14 @@ def app(ctx: click.Context, *, index: bool = True) -> Dangan:
 
         opened = Dangan.open(workspace(ctx), actor=Actor.local_user(), clock=obj.get("clock") or SystemClock(),
                              index=index)
-        ctx.find_root().call_on_close(opened.close)
-        for w in opened.warnings:
-            warn(w)
+
+        def finish() -> None:
+            if opened.archive_opened:
+                for w in opened.warnings:
+                    warn(w)
+            opened.close()
+
+        ctx.find_root().call_on_close(finish)
         obj["_app"] = opened
     dangan: Dangan = obj["_app"]
     return dangan
