@@ -51,10 +51,15 @@ class _Shared:
         if self.archive is None:
             from dangan.archive.service import Archive
 
-            listeners = [search_seam.LazyIndexer(self.ws, self.open_archive)] if self.follow_index else []
+            listeners = [search_seam.LazyIndexer(self.open_archive, self.open_index)] if self.follow_index else []
             self.archive = Archive.open(self.ws, clock=self.clock, listeners=listeners,
                                         register_renderer=self.render_register)
         return self.archive
+
+    def open_index(self) -> Any:
+        if self.index is None:
+            self.index = search_seam.open_index(self.ws)
+        return self.index
 
     def close(self) -> None:
         if self.archive is not None:
@@ -256,21 +261,20 @@ class Dangan:
     # ---------------------------------------------------------------- search
 
     def index(self) -> Any:
-        if self._shared.index is None:
-            self._shared.index = search_seam.open_index(self.ws)
-        return self._shared.index
+        """The search backend of this workspace (one per open workspace, shared with the listener)."""
+        return self._shared.open_index()
 
     def search(self, text: str, *, category: str | None = None, year: int | None = None,
                date_from: dt.date | None = None, date_to: dt.date | None = None, unit: str | None = None,
                form: str | None = None, period: str | None = None, status: str | None = None,
-               limit: int = 10) -> Any:
-        """Full-text search; the index is built first if there is none.  Returns SearchResults."""
+               limit: int = 10, offset: int = 0) -> Any:
+        """Full-text search (hits ``offset`` … ``offset + limit``); the index is built first if there is none."""
         index = self.index()
         search_seam.ensure_index(index, lambda: self.archive.iter_index_documents())
         filters = search_seam.make_filters(
             category=self.plan.get(category).code if category else None, year=year, date_from=date_from,
             date_to=date_to, unit=unit, form=form, period=period.upper() if period else None, status=status)
-        return search_seam.search(index, text, filters, limit=limit)
+        return search_seam.search(index, text, filters, limit=limit, offset=offset)
 
     def rebuild_index(self, *, progress: Callable[[int], None] | None = None, processes: int | None = None) -> Any:
         return search_seam.rebuild(self.index(), self.archive.iter_index_documents, progress=progress,

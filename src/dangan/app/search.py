@@ -31,17 +31,17 @@ def open_index(ws: Workspace) -> Any:
 class LazyIndexer:
     """The archive listener that keeps the index in step; the index opens at the first event."""
 
-    def __init__(self, ws: Workspace, archive: Callable[[], Archive]) -> None:
-        self._ws = ws
+    def __init__(self, archive: Callable[[], Archive], backend: Callable[[], Any]) -> None:
         self._archive = archive
+        self._backend = backend
         self._real: Any = None
 
     def _indexer(self) -> Any:
         if self._real is None:
-            from dangan.search import SearchIndexer, open_backend
+            from dangan.search import SearchIndexer
 
             archive = self._archive()
-            self._real = SearchIndexer(open_backend(self._ws), documents=archive.iter_index_documents,
+            self._real = SearchIndexer(self._backend(), documents=archive.iter_index_documents,
                                        text_of=archive.text_of)
         return self._real
 
@@ -58,10 +58,10 @@ def ensure_index(index: Any, documents: Callable[[], Documents]) -> None:
         index.rebuild(documents)
 
 
-def search(index: Any, text: str, filters: Any, *, limit: int) -> Any:
+def search(index: Any, text: str, filters: Any, *, limit: int, offset: int = 0) -> Any:
     from dangan.search import search as run
 
-    return run(index, text, filters, limit=limit)
+    return run(index, text, filters, limit=limit, offset=offset)
 
 
 def make_filters(**values: Any) -> Any:
