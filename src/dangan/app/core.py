@@ -112,6 +112,10 @@ class Dangan:
     def archive_opened(self) -> bool:
         return self._shared.archive is not None
 
+    def connect(self) -> None:
+        """Open the archive now (connect, migrate the catalogue, reconcile), so that errors show at once."""
+        self.archive  # noqa: B018 - the property opens it
+
     def close(self) -> None:
         self._shared.close()
 

@@ -141,8 +141,8 @@ def init_command(directory: Path, database: str | None) -> None:
     if database:
         from dangan.app import Dangan
 
-        with Dangan.open(ws, index=False):  # connects and creates the catalogue now: errors show at once
-            pass
+        with Dangan.open(ws, index=False) as opened:
+            opened.connect()  # connects and creates the catalogue now: errors show at once
         click.echo(f"档案目录数据库：{mask_password(database)}")
     click.echo(f"工作区已就绪：{ws.root}")
 
