@@ -162,7 +162,8 @@ def test_default_plan_has_the_fixed_codes() -> None:
     assert table["SF"] == ("收费管理", "D30")
     assert table["TS"] == ("投诉处理", "D10")
     assert table["XH"] == ("档案销毁清册", "Y")
-    assert len(table) == 17
+    assert table["DA"] == ("档案管理", "Y")  # the archive's own reports and registers, kept permanently
+    assert len(table) == 18
     assert plan.warnings == ()
 
 

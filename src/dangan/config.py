@@ -76,6 +76,12 @@ class IngestSettings:
 
 
 @dataclass(frozen=True)
+class OutputsSettings:
+    renditions: str = setting("demand", help="何时制作加盖归档章的归档副本：demand 按需（dangan archive stamp、移交时）或 filing 归档时")
+    receiving_unit: str = setting("", help="移交与接收登记表上的接收单位（如 集团档案室），可在移交时用 --receiver 指定")
+
+
+@dataclass(frozen=True)
 class CategoryTable:
     code: str = setting(None, help="问题代码（档号第四段），如 TS", required=True)
     name: str = setting(None, help="类别名称，如 投诉处理", required=True)
@@ -114,7 +120,7 @@ class DatabaseSettings:
 #: ``[section]`` → its dataclass.  A new section (``[database]``, ``[web]``) is one more entry here.
 SECTION_TYPES: dict[str, type] = {
     "company": CompanySettings, "fees": FeesSettings, "paths": PathsSettings, "search": SearchSettings,
-    "ingest": IngestSettings, "database": DatabaseSettings,
+    "ingest": IngestSettings, "database": DatabaseSettings, "outputs": OutputsSettings,
 }
 #: ``[[table]]`` → the dataclass of one entry.
 TABLE_TYPES: dict[str, type] = {"category": CategoryTable, "watch": WatchTable, "rule": RuleTable}
@@ -130,6 +136,7 @@ class Settings:
     search: SearchSettings
     ingest: IngestSettings
     database: DatabaseSettings
+    outputs: OutputsSettings
     categories: tuple[CategoryTable, ...] = ()
     watch: tuple[WatchTable, ...] = ()
     rules: tuple[RuleTable, ...] = ()
@@ -267,12 +274,14 @@ class Workspace:
         return self.root / ".dangan"
 
     def output_target(self, path: Path | str) -> Path:
-        """A user-chosen output path, refused if it lies in the archive, the index or dangan's state.
+        """A user-chosen output path, refused if it lies in the archive, the index, dangan's state, the
+        templates or the quarantine.
 
         Nothing a clerk asks for may overwrite an archived file or the catalogue.
         """
         target = Path(path).expanduser().resolve()
-        for managed, what in ((self.archive_dir, "档案库"), (self.index_dir, "全文索引"), (self.state_dir, "dangan 内部")):
+        for managed, what in ((self.archive_dir, "档案库"), (self.index_dir, "全文索引"), (self.state_dir, "dangan 内部"),
+                              (self.templates_dir, "模板"), (self.quarantine_dir, "隔离")):
             managed = managed.resolve()
             if target == managed or managed in target.parents:
                 raise WorkspaceError(f"输出位置 {target} 在{what}目录 {managed} 里面，为保护档案已拒绝；请换一个目录", path=target)

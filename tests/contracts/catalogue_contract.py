@@ -16,8 +16,17 @@ import pytest
 
 from dangan.actor import Actor, ActorKind
 from dangan.archive import audit
-from dangan.archive.catalogue import Catalogue, ItemSeries, NewFile, NewRecord, RecordQuery, open_catalogue
+from dangan.archive.catalogue import (
+    Catalogue,
+    ItemSeries,
+    NewFile,
+    NewLoan,
+    NewRecord,
+    RecordQuery,
+    open_catalogue,
+)
 from dangan.archive.model import FileRole, Source, Status
+from dangan.errors import ArchiveError
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 SERIES = ItemSeries("Z001", 2026, "D10", "TS")
@@ -342,3 +351,55 @@ class CatalogueContract:
         with multiprocessing.get_context("spawn").Pool(2) as pool:
             parts = pool.starmap(_allocate_many, [(catalogue_url, 50, start)] * 2)
         assert sorted(n for p in parts for n in p) == list(range(1, 101))
+
+    # -- loans, file roles and imported numbers (issue 14) -----------------------------------
+
+    def test_loans_open_and_close_and_list_by_record_and_state(self, cat: Catalogue) -> None:
+        rid, code = file_one(cat)
+        other, _ = file_one(cat)
+        due = dt.date(2026, 12, 31)
+        with cat.transaction():
+            first = cat.open_loan(rid, NewLoan("张审计", "年度审计", due, T0, unit="审计部", approver="王主任",
+                                               electronic=True))
+            cat.open_loan(other, NewLoan("李律师", "取证", due, T0))
+        assert (first.code, first.borrower, first.unit, first.approver, first.electronic) == (
+            code, "张审计", "审计部", "王主任", True)
+        assert first.due == due and first.lent_at == T0 and first.active
+        assert [loan.code for loan in cat.loans(record_id=rid)] == [code]
+        with cat.transaction():
+            cat.close_loan(first.id, at=T0 + dt.timedelta(days=3), note="完好")
+        assert cat.loans(record_id=rid, active_only=True) == []
+        back = cat.loans(record_id=rid)[0]
+        assert back.returned_at == T0 + dt.timedelta(days=3) and back.return_note == "完好" and not back.active
+        assert len(cat.loans()) == 2 and len(cat.loans(active_only=True)) == 1
+
+    def test_a_loan_lost_with_its_transaction_is_not_there(self, cat: Catalogue) -> None:
+        rid, _ = file_one(cat)
+        with pytest.raises(RuntimeError), cat.transaction():
+            cat.open_loan(rid, NewLoan("张审计", "年度审计", dt.date(2026, 12, 31), T0))
+            raise RuntimeError("boom")
+        assert cat.loans() == []
+
+    def test_a_file_changes_role_and_an_unknown_path_is_refused(self, cat: Catalogue) -> None:
+        rid, code = file_one(cat)
+        with cat.transaction():
+            cat.add_file(rid, NewFile(FileRole.RENDITION, f"files/{code}-rendition-1.pdf", "e" * 64, 9, "pdf", 1,
+                                      "copy.pdf"))
+        with cat.transaction():
+            cat.set_file_role(f"files/{code}-rendition-1.pdf", FileRole.OLD_RENDITION)
+        record = cat.record(code)
+        assert record is not None
+        assert [f.role for f in record.files] == [FileRole.ORIGINAL, FileRole.OLD_RENDITION]
+        assert record.rendition is None
+        with pytest.raises(ArchiveError), cat.transaction():
+            cat.set_file_role("files/nowhere.pdf", FileRole.RENDITION)
+
+    def test_an_adopted_item_number_moves_the_series_on_but_never_back(self, cat: Catalogue) -> None:
+        series = ItemSeries("Z002", 2026, "D10", "TS")
+        with cat.transaction():
+            cat.insert_record(new_record(series, 7))
+            cat.adopt_item_number(series, 7)
+            cat.adopt_item_number(series, 3)
+        with cat.transaction():
+            assert cat.next_item_number(series) == 8
+

@@ -46,12 +46,15 @@ class _Shared:
         self.archive: Archive | None = None
         self.index: Any = None
         self.render_register: Any = None
+        self.extra_listeners: list[Any] = []  # e.g. renditions at filing ([outputs] renditions = "filing")
+        self.pdf_renderer: Any = None  # the outputs' WeasyPrint set-up, loaded once for every view
 
     def open_archive(self) -> Archive:
         if self.archive is None:
             from dangan.archive.service import Archive
 
             listeners = [search_seam.LazyIndexer(self.open_archive, self.open_index)] if self.follow_index else []
+            listeners += self.extra_listeners
             self.archive = Archive.open(self.ws, clock=self.clock, listeners=listeners,
                                         register_renderer=self.render_register)
         return self.archive
@@ -82,6 +85,8 @@ class Dangan:
         self.actor = actor
         self._archive: Archive | None = None
         self._plan: FilePlan | None = None
+        self._outputs: Any = None
+        self._lending: Any = None
 
     @classmethod
     def open(cls, workspace: Workspace | Path | str | None = None, *, actor: Actor | None = None,
@@ -95,6 +100,8 @@ class Dangan:
         shared = _Shared(ws, clock, index=index)
         app = cls(shared, actor=actor)
         shared.render_register = app._render_register
+        if ws.config.settings.outputs.renditions == "filing":
+            shared.extra_listeners.append(app.outputs.listener())
         return app
 
     def acting_as(self, actor: Actor | None) -> Dangan:
@@ -109,12 +116,42 @@ class Dangan:
         return self._archive
 
     @property
+    def follows_index(self) -> bool:
+        """Opened with the search index following the archive."""
+        return bool(self._shared.follow_index)
+
+    @property
     def archive_opened(self) -> bool:
         return self._shared.archive is not None
 
     def connect(self) -> None:
         """Open the archive now (connect, migrate the catalogue, reconcile), so that errors show at once."""
         self.archive  # noqa: B018 - the property opens it
+
+    @property
+    def outputs(self) -> Any:
+        """Archival copies with the 归档章 and the 四性检测 report (:class:`dangan.app.outputs.Outputs`)."""
+        if self._outputs is None:
+            from dangan.app.outputs import Outputs
+
+            self._outputs = Outputs(self)
+        return self._outputs
+
+    @property
+    def lending(self) -> Any:
+        """借阅 (:class:`dangan.app.lending.Lending`)."""
+        if self._lending is None:
+            from dangan.app.lending import Lending
+
+            self._lending = Lending(self)
+        return self._lending
+
+    @property
+    def transfer(self) -> Any:
+        """移交 packages (:class:`dangan.app.transfer.Transfers`)."""
+        from dangan.app.transfer import Transfers
+
+        return Transfers(self)
 
     def close(self) -> None:
         self._shared.close()
@@ -257,8 +294,11 @@ class Dangan:
             os.replace(doc.files["pdf"], out)
         return out
 
-    def verify(self, *, progress: Progress | None = None, index: bool = True) -> Any:
-        """四性检测 of the archive, the search index's drift check included (``index=False`` leaves it out)."""
+    def verify(self, *, progress: Progress | None = None, index: bool | None = None) -> Any:
+        """四性检测 of the archive, the search index's drift check included (``index=False`` leaves it out;
+        the default: included when the app was opened with the index following the archive)."""
+        if index is None:
+            index = self.follows_index
         checks = [search_seam.IndexCheck(self.index(), self.archive.iter_index_documents)] if index else []
         return self.archive.verify(extra_checks=checks, progress=progress)
 

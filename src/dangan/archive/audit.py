@@ -39,6 +39,12 @@ class AuditEvent(StrEnum):
     DISPOSED = "disposed"
     VERIFY = "verify"
     RECONCILE = "reconcile"
+    RENDITION = "rendition"
+    LOAN = "loan"
+    RETURN = "return"
+    TRANSFER = "transfer"
+    IMPORTED = "imported"
+    REPORT = "report"
 
 
 EVENT_NAMES = {
@@ -53,6 +59,12 @@ EVENT_NAMES = {
     "disposed": "销毁",
     "verify": "四性检测",
     "reconcile": "启动核对",
+    "rendition": "制作归档副本（归档章）",
+    "loan": "借出",
+    "return": "归还",
+    "transfer": "移交",
+    "imported": "接收（移交导入）",
+    "report": "四性检测报告归档",
 }
 
 

@@ -135,6 +135,45 @@ class Hold:
                 "release_reason": self.release_reason}
 
 
+@dataclass(frozen=True)
+class NewLoan:
+    """A loan (借阅) being issued: who, why, until when."""
+
+    borrower: str
+    purpose: str
+    due: dt.date
+    lent_at: dt.datetime
+    unit: str = ""  # the borrower's department or company
+    approver: str = ""
+    electronic: bool = False  # a watermarked electronic copy was handed out
+
+
+@dataclass(frozen=True)
+class Loan:
+    id: int
+    code: str
+    borrower: str
+    purpose: str
+    due: dt.date
+    lent_at: dt.datetime
+    unit: str = ""
+    approver: str = ""
+    electronic: bool = False
+    returned_at: dt.datetime | None = None
+    return_note: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.returned_at is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "code": self.code, "borrower": self.borrower, "unit": self.unit,
+                "purpose": self.purpose, "approver": self.approver, "electronic": self.electronic,
+                "lent_at": self.lent_at.isoformat(), "due": self.due.isoformat(),
+                "returned_at": self.returned_at.isoformat() if self.returned_at else None,
+                "return_note": self.return_note}
+
+
 #: Descriptive columns of a record that a metadata change may set (everything else is meta).
 DESCRIPTIVE = ("title", "doc_number", "author", "security", "building", "unit", "room")
 
@@ -220,6 +259,30 @@ class DisposalMarks(Protocol):
         ...
 
 
+class Loans(Protocol):
+    """借阅: loans of records, open until returned.  A record's status says 借出 while one is open."""
+
+    def open_loan(self, record_id: int, new: NewLoan) -> Loan: ...
+
+    def close_loan(self, loan_id: int, *, at: dt.datetime, note: str) -> None: ...
+
+    def loans(self, *, record_id: int | None = None, active_only: bool = False) -> list[Loan]:
+        """Loans (of one record, or all), oldest first."""
+        ...
+
+
+class FileRoles(Protocol):
+    def set_file_role(self, path: str, role: FileRole) -> None:
+        """Change the role of a stored file (a rendition replaced by a newer one stays, as history)."""
+        ...
+
+
+class Imports(Protocol):
+    def adopt_item_number(self, series: ItemSeries, seq: int) -> None:
+        """A record with 件号 ``seq`` came in from a transfer package: the series goes on after it (never back)."""
+        ...
+
+
 class AuditLog(Protocol):
     def audit_head(self) -> AuditHead | None:
         """The newest entry; inside a write transaction it stays the head until commit."""
@@ -263,7 +326,7 @@ class DocumentNumbers(Protocol):
 
 
 class Catalogue(Transactions, Records, ItemNumbers, Files, Texts, Holds, DisposalMarks, AuditLog, DocumentNumbers,
-                Protocol):
+                Loans, FileRoles, Imports, Protocol):
     """The whole catalogue contract."""
 
 

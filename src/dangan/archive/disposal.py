@@ -65,6 +65,8 @@ def refusals(codes: Sequence[str], records: Mapping[str, Record], *, today: dt.d
             out.append((code, "已经销毁过"))
         elif record.status is Status.HELD:
             out.append((code, "处于冻结中，须全部解除冻结后才能销毁"))
+        elif record.status is Status.LENT:
+            out.append((code, "已借出，须归还后才能销毁"))
         elif not is_expired(record.year, period, today):
             expiry = expiry_date(record.year, period)
             when = f"{expiry:%Y年%m月%d日}起才可销毁" if expiry else "永久保存，不能销毁"

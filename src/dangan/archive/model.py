@@ -18,6 +18,7 @@ class Status(StrEnum):
     ACTIVE = "active"  # 在库
     HELD = "held"  # 冻结（至少一项未解除的冻结）
     DISPOSED = "disposed"  # 已销毁
+    LENT = "lent"  # 借出（有未归还的借阅；冻结优先显示）
 
 
 class Source(StrEnum):
@@ -30,6 +31,8 @@ class FileRole(StrEnum):
     ORIGINAL = "original"  # the archival copy (PDF for generated documents)
     ATTACHMENT = "attachment"  # e.g. the DOCX of a generated document
     SIGNED = "signed"  # a scan of the signed paper copy
+    RENDITION = "rendition"  # the archival copy with the 归档章 (PDF/A-2b), made from the original
+    OLD_RENDITION = "rendition_superseded"  # an earlier rendition, replaced after a metadata change (history)
 
 
 @dataclass
@@ -102,6 +105,11 @@ class Record:
     def original(self) -> StoredFile | None:
         return next((f for f in self.files if f.role is FileRole.ORIGINAL), None)
 
+    @property
+    def rendition(self) -> StoredFile | None:
+        """The current archival copy with the 归档章, if one was made."""
+        return next((f for f in reversed(self.files) if f.role is FileRole.RENDITION and not f.destroyed), None)
+
 
 @dataclass(frozen=True)
 class FilingResult:
@@ -118,6 +126,10 @@ class ArchiveEvent(StrEnum):
     RELEASE = "release"
     EXTEND = "extend"
     DISPOSED = "disposed"
+    RENDITION = "rendition"  # an archival copy (归档章) was added
+    LOAN = "loan"  # lent out (status 借出)
+    RETURN = "return"  # returned
+    TRANSFER = "transfer"  # handed over in a transfer package (移交)
 
 
 class ArchiveListener(Protocol):

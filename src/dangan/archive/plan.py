@@ -17,6 +17,7 @@ from dangan.config import Workspace
 from dangan.errors import ArchiveError, ConfigError
 
 DISPOSAL_CATEGORY = "XH"
+RECORDS_OFFICE_CATEGORY = "DA"  # the archive's own work: 四性检测报告, 移交与接收登记表, 档案借阅登记表
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = tuple(
         ("ZL", "质量管理资料", "D30", "质量记录"),
         ("QT", "其他资料", "D10", "其他"),
         ("XH", "档案销毁清册", "Y", "档案销毁清册（永久保存）"),
+        ("DA", "档案管理", "Y", "四性检测报告、移交与接收登记表、档案借阅登记表（永久保存）"),
     )
 )
 

@@ -38,6 +38,7 @@ from dangan.archive.catalogue import (
     open_catalogue,
 )
 from dangan.archive.codes import MAX_SEQ, format_code, parse_code
+from dangan.archive.custody import Custody
 from dangan.archive.model import (
     ArchiveEvent,
     ArchiveListener,
@@ -136,8 +137,9 @@ class _Prepared:
     attachments: builtins.list[_Prepared] = field(default_factory=list)
 
 
-class Archive:
-    """The archive of one workspace.  Opening it reconciles after a crash."""
+class Archive(Custody):
+    """The archive of one workspace.  Opening it reconciles after a crash.  Loans, renditions and
+    transfers are in :class:`~dangan.archive.custody.Custody`."""
 
     def __init__(self, catalogue: Catalogue, store: Store, *, plan: FilePlan, fonds: str, default_author: str,
                  work_dir: Path, clock: Clock = SYSTEM, actor: Actor | None = None,
@@ -529,10 +531,7 @@ class Archive:
 
     def _set_status(self, record: Record, event: AuditEvent, **details: Any) -> Record:
         active = len(self.catalogue.holds(record.id, active_only=True))
-        self.catalogue.update_record(record.id, status=Status.HELD if active else Status.ACTIVE)
-        updated = self.get(record.archival_code)
-        self._audit_change(event, updated, active_holds=active, **details)
-        return updated
+        return self._restatus(record, event, active_holds=active, **details)
 
     # -------------------------------------------------------------- retention
 
@@ -716,7 +715,7 @@ class Archive:
         detail = "; ".join(f"{code}: {err}" for code, err in failures[:5])
         err = ListenerError(
             f"档案已归档（{'、'.join(codes[:10])}{' 等' if len(codes) > 10 else ''}），"
-            "但全文索引没有更新成功；请运行 dangan index rebuild 重建索引",
+            "但全文索引（或归档副本）没有更新成功；请运行 dangan index rebuild 重建索引（归档副本：dangan archive stamp）",
             codes=codes, results=results,
         )
         err.detail = detail

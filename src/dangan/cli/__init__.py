@@ -19,7 +19,7 @@ from dangan.cli.common import DanganGroup
 COMMAND_MODULES: dict[str, str] = {
     "init": "common", "forms": "forms", "templates": "forms", "generate": "generate", "archive": "archive",
     "hold": "archive", "retention": "archive", "verify": "archive", "search": "search", "index": "search",
-    "watch": "watch",
+    "watch": "watch", "lend": "outputs", "transfer": "outputs",
 }
 
 

@@ -17,7 +17,7 @@ import click
 from dangan.cli.common import app, echo_json, fail, parse_date, parse_pairs, warn
 from dangan.errors import ArchiveError
 
-STATUS_NAMES = {"active": "在库", "held": "冻结", "disposed": "已销毁"}
+STATUS_NAMES = {"active": "在库", "held": "冻结", "disposed": "已销毁", "lent": "借出"}
 SOURCE_NAMES = {"generated": "系统生成", "scanned": "扫描件", "manual": "手工添加"}
 
 
@@ -109,10 +109,11 @@ def show_command(ctx: click.Context, code: str, as_json: bool) -> None:
         click.echo(f"{label}：{value}")
 
 
-ROLE_NAMES = {"original": "归档文件", "attachment": "附件", "signed": "签字扫描件"}
+ROLE_NAMES = {"original": "归档文件", "attachment": "附件", "signed": "签字扫描件",
+              "rendition": "归档副本（归档章，PDF/A）", "rendition_superseded": "旧归档副本（已被替换）"}
 TEXT_SOURCE_NAMES = {"layer": "PDF 文字层", "docx": "Word 文档", "txt": "文本文件", "ocr": "OCR 识别",
                      "none": "无文字（图片未识别）"}
-META_NAMES = {"form_title": "表单名称", "owner": "业主"}
+META_NAMES = {"form_title": "表单名称", "owner": "业主", "transfer": "已移交（登记表档号）"}
 
 
 def _show_lines(record: Any, expiry: dt.date | None, holds: list[Any]) -> list[tuple[str, str]]:
@@ -147,8 +148,8 @@ def _show_lines(record: Any, expiry: dt.date | None, holds: list[Any]) -> list[t
 @archive_group.command("list")
 @click.option("--category", "-c", default=None, help="类别代码")
 @click.option("--year", "-y", type=int, default=None, help="年度")
-@click.option("--status", type=click.Choice(["active", "held", "disposed"]), default=None,
-              help="状态：active 在库、held 冻结、disposed 已销毁")
+@click.option("--status", type=click.Choice(["active", "held", "disposed", "lent"]), default=None,
+              help="状态：active 在库、held 冻结、disposed 已销毁、lent 借出")
 @click.option("--needs-review", is_flag=True, default=None, help="只列出待复核（自动分类不确定）的档案")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
@@ -196,6 +197,17 @@ def edit_command(ctx: click.Context, code: str, changes: tuple[str, ...], reason
     """更正档案的描述性元数据（档号、类别、文件不能改）。"""
     record = app(ctx).edit(code, parse_pairs(changes, option="--set"), reason=reason)
     click.echo(f"已更新：{record.archival_code}")
+
+
+@archive_group.command("stamp")
+@click.argument("codes", nargs=-1, required=True)
+@click.option("--force", is_flag=True, help="即使归档副本已是最新也重新制作")
+@click.pass_context
+def stamp_command(ctx: click.Context, codes: tuple[str, ...], force: bool) -> None:
+    """制作加盖归档章的归档副本（PDF/A-2b，原件不变）；元数据更正后会重新制作。"""
+    for r in app(ctx).outputs.stamp(codes, force=force):
+        state = "已制作" if r.made else "已是最新"
+        click.echo(f"{state}：{r.code} → {r.path}")
 
 
 @archive_group.command("categories")
@@ -349,15 +361,21 @@ def dispose_command(ctx: click.Context, codes: tuple[str, ...], approver: str, r
 
 @click.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检测报告")
+@click.option("--report", "as_record", is_flag=True, help="把检测报告生成为 PDF 并作为永久档案归档（DA/T 70）")
 @click.pass_context
-def verify_command(ctx: click.Context, as_json: bool) -> None:
+def verify_command(ctx: click.Context, as_json: bool, as_record: bool) -> None:
     """四性检测：真实性、完整性、可用性、安全性。发现问题时以非零状态退出。"""
-    report = app(ctx).verify()
+    if as_record:
+        report, filed = app(ctx).outputs.report()
+    else:
+        report, filed = app(ctx).verify(), None
     if as_json:
         echo_json(report.to_dict())
     else:
         for line in report.lines():
             click.echo(line)
+    if filed is not None and not as_json:
+        click.echo(f"检测报告已归档：{filed.archival_code}（{filed.title}）")
     if not report.ok:
         fail(ArchiveError(f"四性检测发现 {len(report.problems)} 个问题"))
 

@@ -19,7 +19,7 @@ from dangan.cli.common import app, echo_json, parse_date
 @click.option("--unit", help="房号/单元，如 3栋1201")
 @click.option("--form", help="表单编号，如 payment-notice")
 @click.option("--period", type=click.Choice(["Y", "D30", "D10"], case_sensitive=False), help="保管期限")
-@click.option("--status", type=click.Choice(["active", "held", "disposed", "在库", "冻结", "已销毁"]), help="状态")
+@click.option("--status", type=click.Choice(["active", "held", "disposed", "lent", "在库", "冻结", "已销毁", "借出"]), help="状态")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="最多显示几条")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（total、results、facets）")
 @click.pass_context

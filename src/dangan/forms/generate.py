@@ -29,7 +29,7 @@ from dangan.forms.inputs import read_data, read_sheet
 from dangan.forms.qr import html_uri, make_qr, png_bytes
 from dangan.forms.render_docx import render_docx
 from dangan.forms.render_html import render_html
-from dangan.forms.render_pdf import merge_documents, merge_pdfs, pdf_engine, split_pdf
+from dangan.forms.render_pdf import PDF_OPTIONS, merge_documents, merge_pdfs, pdf_engine, split_pdf
 from dangan.forms.validate import combine, derive_values, validate_data
 from dangan.fsutil import TMP_PREFIX, atomic_write_bytes, safe_filename
 
@@ -131,7 +131,7 @@ def _render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str
         html = render_html(dirs, form.id, {**ctx, "qr": html_uri(code)})
         laid_out = pdf_engine(dirs).render(html, base_url=form.folder)
         if write_pdf:
-            rendered["pdf"] = laid_out.write_pdf()
+            rendered["pdf"] = laid_out.write_pdf(**PDF_OPTIONS)
     if "docx" in formats:
         rendered["docx"] = render_docx(form.docx_path, form.id, ctx, qr_png=png_bytes(code, scale=10))
     files: dict[str, Path] = {}

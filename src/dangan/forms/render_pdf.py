@@ -21,9 +21,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dangan.content import pdfa
 from dangan.forms.fonts import fast_fonts, font_face_css
 
 STYLE = "_base/style.css"
+#: Every PDF is written as PDF/A-2b (fonts embedded, sRGB output intent, XMP identification); see
+#: dangan.content.pdfa for what is checked without a validator.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-2b"}
 
 
 @dataclass
@@ -41,7 +45,7 @@ class PdfEngine:
         )
 
     def to_pdf(self, html: str, *, base_url: Path) -> bytes:
-        return self.render(html, base_url=base_url).write_pdf()
+        return self.render(html, base_url=base_url).write_pdf(**PDF_OPTIONS)
 
 
 _FONT_CONFIGS: list[Any] = []
@@ -97,7 +101,7 @@ def merge_pdfs(paths: Sequence[Path]) -> bytes:
 def merge_documents(documents: Sequence[Any]) -> bytes:
     """Concatenate rendered WeasyPrint documents (one font subset for all)."""
     pages = [page for doc in documents for page in doc.pages]
-    return documents[0].copy(pages).write_pdf()
+    return documents[0].copy(pages).write_pdf(**PDF_OPTIONS)
 
 
 _DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
@@ -154,6 +158,7 @@ def split_pdf(whole: bytes, documents: Sequence[Any]) -> Iterator[bytes]:
         writer.add_metadata({**info, **({"/Title": title} if title else {})})
         buf = io.BytesIO()
         writer.write(buf)
-        yield buf.getvalue()
+        yield pdfa.mark(buf.getvalue(), pdfa.DocInfo(title=title or str(info.get("/Title", "")),
+                                                      creator_tool=str(info.get("/Creator", "dangan"))))
     if start != len(reader.pages):
         raise ValueError(f"PDF has {len(reader.pages)} pages, documents have {start}")

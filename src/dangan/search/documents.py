@@ -15,7 +15,7 @@ FILTER_FIELDS: tuple[str, ...] = (
     "doc_number", "source",
 )
 
-STATUS_LABELS = {"active": "在库", "held": "冻结", "disposed": "已销毁"}
+STATUS_LABELS = {"active": "在库", "held": "冻结", "disposed": "已销毁", "lent": "借出"}
 STATUS_CODES = {v: k for k, v in STATUS_LABELS.items()}
 
 

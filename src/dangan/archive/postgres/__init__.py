@@ -35,7 +35,9 @@ from dangan.archive.catalogue import (
     FileEntry,
     Hold,
     ItemSeries,
+    Loan,
     NewFile,
+    NewLoan,
     NewRecord,
     RecordQuery,
 )
@@ -44,6 +46,7 @@ from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
 from dangan.archive.postgres import schema
 from dangan.archive.postgres.connections import Connections, OpenTx, connect, translated
 from dangan.config import check_database_url, mask_password
+from dangan.errors import ArchiveError
 
 _UPDATABLE = (*DESCRIPTIVE, "needs_review", "date", "period", "status")
 DEFAULT_POOL_SIZE = 4
@@ -220,6 +223,49 @@ class PostgresCatalogue:
                        (str(Status.DISPOSED), at.isoformat(), record_id))
         self._db.write("DELETE FROM texts WHERE file_id IN (SELECT id FROM files WHERE record_id = %s)", (record_id,))
         self._db.write("UPDATE files SET destroyed = true WHERE record_id = %s", (record_id,))
+
+    # -- loans, file roles, imported numbers ------------------------------------
+
+    def open_loan(self, record_id: int, new: NewLoan) -> Loan:
+        row = self._db.write(
+            "INSERT INTO loans (record_id, borrower, unit, purpose, approver, electronic, lent_at, due) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+            (record_id, new.borrower, new.unit, new.purpose, new.approver, bool(new.electronic),
+             new.lent_at.isoformat(), new.due.isoformat())).fetchone()
+        assert row is not None
+        return self._loans("l.id = %s", (row["id"],))[0]
+
+    def close_loan(self, loan_id: int, *, at: dt.datetime, note: str) -> None:
+        self._db.write("UPDATE loans SET returned_at = %s, return_note = %s WHERE id = %s",
+                       (at.isoformat(), note, loan_id))
+
+    def loans(self, *, record_id: int | None = None, active_only: bool = False) -> list[Loan]:
+        clauses, params = ["true"], []
+        if record_id is not None:
+            clauses.append("l.record_id = %s")
+            params.append(record_id)
+        if active_only:
+            clauses.append("l.returned_at IS NULL")
+        return self._loans(" AND ".join(clauses), tuple(params))
+
+    def _loans(self, where: str, params: tuple[Any, ...]) -> list[Loan]:
+        rows = self._db.all("SELECT l.*, r.archival_code AS code FROM loans l JOIN records r ON r.id = l.record_id "
+                            f"WHERE {where} ORDER BY l.id", params)
+        return [Loan(int(r["id"]), r["code"], r["borrower"], r["purpose"], dt.date.fromisoformat(r["due"]),
+                     dt.datetime.fromisoformat(r["lent_at"]), r["unit"], r["approver"], bool(r["electronic"]),
+                     dt.datetime.fromisoformat(r["returned_at"]) if r["returned_at"] else None, r["return_note"])
+                for r in rows]
+
+    def set_file_role(self, path: str, role: FileRole) -> None:
+        row = self._db.write("UPDATE files SET role = %s WHERE path = %s RETURNING id", (str(role), path)).fetchone()
+        if row is None:
+            raise ArchiveError(f"目录中没有文件 {path}", path=path)
+
+    def adopt_item_number(self, series: ItemSeries, seq: int) -> None:
+        self._db.write(
+            "INSERT INTO item_counters AS c (fonds, year, period, category, last) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (fonds, year, period, category) DO UPDATE SET last = GREATEST(c.last, excluded.last)",
+            (series.fonds, series.year, series.period, series.category, seq))
 
     # -- the audit chain -------------------------------------------------------
 

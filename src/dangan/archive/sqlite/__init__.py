@@ -25,7 +25,9 @@ from dangan.archive.catalogue import (
     FileEntry,
     Hold,
     ItemSeries,
+    Loan,
     NewFile,
+    NewLoan,
     NewRecord,
     RecordQuery,
 )
@@ -256,6 +258,49 @@ class SqliteCatalogue:
                      (str(Status.DISPOSED), at.isoformat(), record_id))
         conn.execute("DELETE FROM texts WHERE file_id IN (SELECT id FROM files WHERE record_id = ?)", (record_id,))
         conn.execute("UPDATE files SET destroyed = 1 WHERE record_id = ?", (record_id,))
+
+    # -- loans, file roles, imported numbers ------------------------------------
+
+    def open_loan(self, record_id: int, new: NewLoan) -> Loan:
+        cur = self._write().execute(
+            "INSERT INTO loans (record_id, borrower, unit, purpose, approver, electronic, lent_at, due) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (record_id, new.borrower, new.unit, new.purpose, new.approver, int(new.electronic),
+             new.lent_at.isoformat(), new.due.isoformat()))
+        return self._loans("l.id = ?", (cur.lastrowid,))[0]
+
+    def close_loan(self, loan_id: int, *, at: dt.datetime, note: str) -> None:
+        self._write().execute("UPDATE loans SET returned_at = ?, return_note = ? WHERE id = ?",
+                              (at.isoformat(), note, loan_id))
+
+    def loans(self, *, record_id: int | None = None, active_only: bool = False) -> list[Loan]:
+        clauses, params = ["1"], []
+        if record_id is not None:
+            clauses.append("l.record_id = ?")
+            params.append(record_id)
+        if active_only:
+            clauses.append("l.returned_at IS NULL")
+        return self._loans(" AND ".join(clauses), tuple(params))
+
+    def _loans(self, where: str, params: tuple[Any, ...]) -> list[Loan]:
+        rows = self._conn().execute(
+            "SELECT l.*, r.archival_code AS code FROM loans l JOIN records r ON r.id = l.record_id "
+            f"WHERE {where} ORDER BY l.id", params)
+        return [Loan(r["id"], r["code"], r["borrower"], r["purpose"], dt.date.fromisoformat(r["due"]),
+                     dt.datetime.fromisoformat(r["lent_at"]), r["unit"], r["approver"], bool(r["electronic"]),
+                     dt.datetime.fromisoformat(r["returned_at"]) if r["returned_at"] else None, r["return_note"])
+                for r in rows]
+
+    def set_file_role(self, path: str, role: FileRole) -> None:
+        cur = self._write().execute("UPDATE files SET role = ? WHERE path = ?", (str(role), path))
+        if cur.rowcount != 1:
+            raise ArchiveError(f"目录中没有文件 {path}", path=path)
+
+    def adopt_item_number(self, series: ItemSeries, seq: int) -> None:
+        self._write().execute(
+            "INSERT INTO item_counters (fonds, year, period, category, last) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (fonds, year, period, category) DO UPDATE SET last = max(last, excluded.last)",
+            (series.fonds, series.year, series.period, series.category, seq))
 
     # -- the audit chain -------------------------------------------------------
 

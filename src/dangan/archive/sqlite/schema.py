@@ -127,6 +127,23 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE TABLE doc_numbers (doc_number TEXT PRIMARY KEY, form_id TEXT NOT NULL, issued_at TEXT NOT NULL);
     """,
     _seed_document_numbers,
+    # 4: loans (借阅)
+    """
+    CREATE TABLE loans (
+        id INTEGER PRIMARY KEY,
+        record_id INTEGER NOT NULL REFERENCES records (id),
+        borrower TEXT NOT NULL,
+        unit TEXT NOT NULL DEFAULT '',
+        purpose TEXT NOT NULL,
+        approver TEXT NOT NULL DEFAULT '',
+        electronic INTEGER NOT NULL DEFAULT 0,
+        lent_at TEXT NOT NULL,
+        due TEXT NOT NULL,
+        returned_at TEXT,
+        return_note TEXT
+    );
+    CREATE INDEX loans_record ON loans (record_id);
+    """,
 )
 
 

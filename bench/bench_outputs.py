@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Benchmarks of what the archive hands over (issue 14).
+
+    .venv/bin/python bench/bench_outputs.py [--single 20] [--multi 5] [--records 10000] [--runs 3]
+
+1. Renditions per second (the 归档章 on a PDF/A copy, filed on the record: what ``dangan archive stamp``
+   does), for single-page generated forms and for 20-page PDFs (20 forms bound into one), against a plain
+   pikepdf rewrite of the same file in the same run (the floor: open, save).
+2. ``dangan transfer export`` of ``--records`` records (small text records of one year, through the command
+   line in a child process): wall time and the child's peak memory, against ``cp -r`` of the same files
+   followed by ``sha256sum`` on the copies (what a clerk would otherwise do, without metadata or register).
+
+Medians go to bench/out/outputs.json and are printed with the machine's load (``uptime``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dangan.app import Dangan, FilingRequest
+from dangan.config import init_workspace
+
+OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def bind(pdf_bytes: list[bytes]) -> bytes:
+    import pikepdf
+
+    out = pikepdf.new()
+    for data in pdf_bytes:
+        with pikepdf.open(io.BytesIO(data)) as src:
+            out.pages.extend(src.pages)
+    buf = io.BytesIO()
+    out.save(buf)
+    return buf.getvalue()
+
+
+def rewrite_seconds(data: bytes) -> float:
+    import pikepdf
+
+    start = time.perf_counter()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pdf.save(io.BytesIO())
+    return time.perf_counter() - start
+
+
+def bench_renditions(base: Path, *, single: int, multi: int) -> dict:
+    ws = init_workspace(base / "ws-stamp")
+    with Dangan.open(ws, index=False) as app:
+        forms = app.generate("renovation-violation", batch=None, sample=True, formats=("pdf",)).documents
+        page = forms[0].files["pdf"].read_bytes()
+        more = [app.generate("renovation-violation", sample=True, formats=("pdf",)).documents[0].files["pdf"].read_bytes()
+                for _ in range(19)]
+        twenty = bind([page, *more])
+        codes_1, codes_20 = [], []
+        for i in range(single):
+            path = base / f"one-{i}.pdf"
+            path.write_bytes(bind([page]) + f"\n% {i}\n".encode())  # distinct bytes, same page
+            [filed] = app.file([path], category="ZX", title=f"单页 {i}")
+            codes_1.append(filed.result.record.archival_code)
+        for i in range(multi):
+            path = base / f"twenty-{i}.pdf"
+            path.write_bytes(twenty + f"\n% {i}\n".encode())
+            [filed] = app.file([path], category="ZX", title=f"二十页 {i}")
+            codes_20.append(filed.result.record.archival_code)
+        app.outputs.stamp(codes_1[:1], force=True)  # fonts and WeasyPrint loaded once, as in a long run
+        out = {}
+        for label, codes, data in (("single_page", codes_1, page), ("twenty_pages", codes_20, twenty)):
+            times = []
+            for code in codes:
+                start = time.perf_counter()
+                app.outputs.stamp([code], force=True)
+                times.append(time.perf_counter() - start)
+            floor = statistics.median(rewrite_seconds(data) for _ in range(5))
+            median = statistics.median(times)
+            out[label] = {"records": len(codes), "median_s": round(median, 4),
+                          "renditions_per_s": round(1 / median, 2), "pikepdf_rewrite_s": round(floor, 4),
+                          "ratio_to_rewrite": round(median / floor, 1)}
+    return out
+
+
+def make_year(base: Path, n: int) -> Path:
+    ws = init_workspace(base / "ws-transfer")
+    src = base / "src"
+    src.mkdir()
+    reqs = []
+    for i in range(n):
+        path = src / f"r{i:05d}.txt"
+        path.write_text(f"2026年值班记录 第 {i} 号：前台交接，巡查正常。" * 8, encoding="utf-8")
+        reqs.append(FilingRequest(path=path, category="ZB", title=f"值班记录 {i}"))
+    with Dangan.open(ws) as app:  # the index follows, as for a user (export checks it)
+        app.file_requests(reqs)
+    shutil.rmtree(src)
+    return ws.root
+
+
+def child_run(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and the peak RSS (MB) of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def bench_transfer(base: Path, *, records: int, runs: int) -> dict:
+    start = time.perf_counter()
+    ws = make_year(base, records)
+    setup = time.perf_counter() - start
+    dangan = str(ROOT / ".venv" / "bin" / "dangan")
+    exports, baselines, peaks = [], [], []
+    for run in range(runs):
+        target = base / f"pkg-{run}"
+        seconds, peak = child_run([dangan, "-w", str(ws), "transfer", "export", "--year", "2026", "--to", str(target)])
+        exports.append(seconds)
+        peaks.append(peak)
+        copy = base / f"cp-{run}"
+        start = time.perf_counter()
+        subprocess.run(["cp", "-r", str(ws / "archive" / "files"), str(copy)], check=True)
+        files = [str(p) for p in copy.rglob("*") if p.is_file()]
+        for i in range(0, len(files), 2000):
+            subprocess.run(["sha256sum", *files[i:i + 2000]], check=True, stdout=subprocess.DEVNULL)
+        baselines.append(time.perf_counter() - start)
+        shutil.rmtree(copy)
+        subprocess.run([dangan, "-w", str(ws), "transfer", "verify", str(target)], check=True,
+                       stdout=subprocess.DEVNULL)
+        shutil.rmtree(target)
+        # each export files a register and marks the records: the next run exports one more record (the
+        # register is of the same year) and rewrites the marks; that is what a user repeating it would see
+    return {"records": records, "setup_s": round(setup, 1), "export_s": [round(x, 1) for x in exports],
+            "export_median_s": round(statistics.median(exports), 1),
+            "records_per_s": round(records / statistics.median(exports), 1),
+            "peak_rss_mb": round(max(peaks), 1),
+            "cp_and_sha256sum_median_s": round(statistics.median(baselines), 1),
+            "ratio_to_cp_sha256sum": round(statistics.median(exports) / statistics.median(baselines), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--single", type=int, default=20)
+    parser.add_argument("--multi", type=int, default=5)
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-transfer", action="store_true")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    result: dict = {"load_before": uptime()}
+    with tempfile.TemporaryDirectory(prefix="dangan-bench-outputs-") as tmp:
+        base = Path(tmp)
+        os.environ.pop("DANGAN_WORKSPACE", None)
+        result["renditions"] = bench_renditions(base, single=args.single, multi=args.multi)
+        print(json.dumps(result["renditions"], ensure_ascii=False, indent=2), flush=True)
+        if not args.skip_transfer:
+            result["transfer"] = bench_transfer(base, records=args.records, runs=args.runs)
+            print(json.dumps(result["transfer"], ensure_ascii=False, indent=2), flush=True)
+    result["load_after"] = uptime()
+    (OUT / "outputs.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(result["load_before"], "→", result["load_after"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
