@@ -65,6 +65,8 @@ CATALOGUE = {
     "vacant-signin": "KZ",
     "vacant-inspection": "KZ",
     "front-desk-log": "ZB",
+    "incident-register": "ZL",  # the 报事 record the weekly analysis counts (issue 12)
+    "ledger-amendment": "QT",  # filed in its register's category (issue 12)
 }
 
 # Title fragments the acceptance script requires (seed forms of the rules).

@@ -82,6 +82,12 @@ class OutputsSettings:
 
 
 @dataclass(frozen=True)
+class LedgerSettings:
+    area: str = setting("", help="片区名称：关账的登记表和统计报表的“片区”栏（空：用客服中心名称）")
+    staff: str = setting("", help="报表的编制人/统计人、催缴和限期缴费通知书的片区管理员（空：用当前用户名）")
+
+
+@dataclass(frozen=True)
 class CategoryTable:
     code: str = setting(None, help="问题代码（档号第四段），如 TS", required=True)
     name: str = setting(None, help="类别名称，如 投诉处理", required=True)
@@ -120,7 +126,7 @@ class DatabaseSettings:
 #: ``[section]`` → its dataclass.  A new section (``[database]``, ``[web]``) is one more entry here.
 SECTION_TYPES: dict[str, type] = {
     "company": CompanySettings, "fees": FeesSettings, "paths": PathsSettings, "search": SearchSettings,
-    "ingest": IngestSettings, "database": DatabaseSettings, "outputs": OutputsSettings,
+    "ingest": IngestSettings, "database": DatabaseSettings, "outputs": OutputsSettings, "ledger": LedgerSettings,
 }
 #: ``[[table]]`` → the dataclass of one entry.
 TABLE_TYPES: dict[str, type] = {"category": CategoryTable, "watch": WatchTable, "rule": RuleTable}
@@ -137,6 +143,7 @@ class Settings:
     ingest: IngestSettings
     database: DatabaseSettings
     outputs: OutputsSettings
+    ledger: LedgerSettings
     categories: tuple[CategoryTable, ...] = ()
     watch: tuple[WatchTable, ...] = ()
     rules: tuple[RuleTable, ...] = ()

@@ -13,6 +13,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator
 
 import pytest
+from tests.contracts.ledger_contract import FeeContract, LedgerContract
 
 from dangan.actor import Actor, ActorKind
 from dangan.archive import audit
@@ -110,7 +111,7 @@ def _allocate_many(url: str, n: int, start: float) -> list[int]:
         cat.close()
 
 
-class CatalogueContract:
+class CatalogueContract(LedgerContract, FeeContract):
     """Subclass with a ``catalogue_url`` fixture."""
 
     @pytest.fixture

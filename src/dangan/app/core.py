@@ -29,6 +29,8 @@ from dangan.errors import DanganError
 from dangan.fsutil import atomic_write_bytes, safe_filename
 
 if TYPE_CHECKING:
+    from dangan.app.fees import Fees
+    from dangan.app.ledger import Ledger
     from dangan.archive.catalogue import Hold
     from dangan.archive.disposal import RenderedRegister
     from dangan.archive.service import Archive, DisposalResult, DueItem, ReconcileReport
@@ -383,6 +385,22 @@ class Dangan:
             raise
         except DanganError as e:
             raise DanganError(f"文件已生成，但归档失败：{e}", detail=e.detail) from e
+
+    # ---------------------------------------------------------------- the ledger and the fee chain
+
+    @property
+    def ledger(self) -> Ledger:
+        """The live registers: entries, the 30-minute clock, closes, reports from entries, ``today()``."""
+        from dangan.app.ledger import Ledger
+
+        return Ledger(self)
+
+    @property
+    def fees(self) -> Fees:
+        """The fee-collection chain: the cashier's list, payments, notices, statistics, one unit's chain."""
+        from dangan.app.fees import Fees
+
+        return Fees(self)
 
     # ---------------------------------------------------------------- intake
 

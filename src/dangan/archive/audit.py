@@ -45,6 +45,10 @@ class AuditEvent(StrEnum):
     TRANSFER = "transfer"
     IMPORTED = "imported"
     REPORT = "report"
+    LEDGER_ENTRY = "ledger_entry"  # a register entry made (the ledger, issue 12)
+    LEDGER_CHANGE = "ledger_change"  # a register entry corrected, with its reason
+    LEDGER_CLOSE = "ledger_close"  # a register period closed: the sheet filed, its entries frozen
+    FEES = "fees"  # the cashier's list or the payments recorded
 
 
 EVENT_NAMES = {
@@ -65,6 +69,10 @@ EVENT_NAMES = {
     "transfer": "移交",
     "imported": "接收（移交导入）",
     "report": "四性检测报告归档",
+    "ledger_entry": "登记",
+    "ledger_change": "更正登记",
+    "ledger_close": "登记表关账归档",
+    "fees": "收费记录",
 }
 
 

@@ -184,6 +184,160 @@ class AuditHead:
     hash: str
 
 
+# -- ledger entries, closes and report runs (the live registers, issue 12) ---------------------------
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A register entry as it happens.  ``at`` places it in a period: a wall-clock time (naive)."""
+
+    form_id: str
+    at: dt.datetime
+    data: Mapping[str, Any]  # the validated values, JSON-able (dates as ISO text, money as "447.50")
+    entered_at: dt.datetime
+    entered_by: Actor | None
+    reason: str | None = None  # a late entry (its period already closed) says why
+    amends: int | None = None  # the close whose period the entry falls in, when already closed
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry, as it stands now (its latest version)."""
+
+    form_id: str
+    number: int  # 1, 2, … per form, gap-free
+    at: dt.datetime
+    data: dict[str, Any]
+    entered_at: dt.datetime
+    entered_by: Actor | None
+    version: int = 1
+    changed_at: dt.datetime | None = None
+    changed_by: Actor | None = None
+    close_id: int | None = None  # the close that froze it (None: its period is open)
+
+    @property
+    def frozen(self) -> bool:
+        return self.close_id is not None
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """One version of an entry: version 1 is the entry as entered, every later one a correction."""
+
+    form_id: str
+    number: int
+    version: int
+    at: dt.datetime
+    data: dict[str, Any]
+    changed_at: dt.datetime
+    changed_by: Actor | None
+    reason: str | None
+    amends: int | None = None  # the close it corrects (the entry was frozen): an amendment
+    filed_with: int | None = None  # the close that filed the amendment (None: not filed yet)
+
+
+@dataclass(frozen=True)
+class EntryQuery:
+    """Entries of one form; ``start`` ≤ at < ``end``.  Results by time, then number."""
+
+    form_id: str
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    numbers: Sequence[int] | None = None
+    open_only: bool = False  # only entries not frozen by a close
+
+
+@dataclass(frozen=True)
+class NewClose:
+    """Closing a period of one register: the sheet filed, the entries of [start, end) frozen."""
+
+    form_id: str
+    period: str  # the period's key: 2026-11, 2026-W47, 2026-11-04
+    start: dt.datetime
+    end: dt.datetime
+    archival_code: str  # the register sheet filed
+    closed_at: dt.datetime
+    closed_by: Actor | None
+    amendment_code: str | None = None  # the 登记更正单 filed with it, for corrections of earlier closes
+
+
+@dataclass(frozen=True)
+class Close:
+    id: int
+    form_id: str
+    period: str
+    start: dt.datetime
+    end: dt.datetime
+    archival_code: str
+    closed_at: dt.datetime
+    closed_by: Actor | None
+    amendment_code: str | None
+    entries: int  # how many entries it froze
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """A report computed from entries and filed: the same figures for the same period file once."""
+
+    form_id: str
+    period: str
+    digest: str  # of the computed data (what was counted and how)
+    archival_code: str
+    filed_at: dt.datetime
+    counted: Mapping[str, Sequence[int]] = field(default_factory=dict)  # register form → entry numbers
+
+
+# -- fees: the cashier's list, payments and the notices of the chain (第一篇 4.1) -------------------------
+
+
+@dataclass(frozen=True)
+class BillLine:
+    """One fee item of one unit's bill for a month (the cashier's 缴费清单).  Money in fen (integer)."""
+
+    month: str  # 2026-11
+    unit: str
+    owner: str
+    item: str
+    amount_cents: int
+    issue_date: dt.date  # the list was printed / the notices are dated
+    due_date: dt.date  # the last day to pay without a 催缴通知书
+    imported_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Payment:
+    unit: str
+    item: str
+    amount_cents: int
+    paid_on: dt.date
+    imported_at: dt.datetime
+    source: str = ""  # the file (and row) it came from
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    month: str
+    item: str
+    amount_cents: int  # what the notice asked for (the arrears of the item then)
+    due_date: dt.date
+
+
+@dataclass(frozen=True)
+class FeeNotice:
+    """A notice of the chain, filed: 缴费通知单 (payment), 催缴通知书 (dunning), 限期缴费通知书 (deadline)."""
+
+    kind: str  # payment | dunning | deadline
+    unit: str
+    issued_on: dt.date
+    archival_code: str
+    doc_number: str
+    lines: tuple[NoticeLine, ...]
+    deadline: dt.date | None = None  # dunning / deadline: the new last day to pay
+    late_fee_cents: int = 0  # deadline: the 滞纳金 accrued when it was issued
+    id: int = 0
+
+
 # -- the parts of the contract ----------------------------------------------------------------------
 
 
@@ -325,8 +479,72 @@ class DocumentNumbers(Protocol):
         ...
 
 
+class LedgerEntries(Protocol):
+    """Register entries, their versions, the closes that freeze them, and the report runs filed."""
+
+    def add_entry(self, new: NewEntry) -> Entry:
+        """Store an entry under the form's next number (1, 2, …; gap-free, consumed at commit).
+
+        Its version 1 is kept as an :class:`EntryChange` too (``amends`` set for a late entry)."""
+        ...
+
+    def change_entry(self, form_id: str, number: int, *, at: dt.datetime, data: Mapping[str, Any],
+                     changed_at: dt.datetime, changed_by: Actor | None, reason: str, amends: int | None) -> Entry:
+        """A correction: the next version becomes the entry; the earlier versions stay."""
+        ...
+
+    def entries(self, query: EntryQuery) -> list[Entry]: ...
+
+    def entry(self, form_id: str, number: int) -> Entry | None: ...
+
+    def entry_changes(self, form_id: str, number: int | None = None, *, unfiled_amendments: bool = False
+                      ) -> list[EntryChange]:
+        """Versions of one entry (or of every entry of the form), oldest first; with ``unfiled_amendments``
+        only the amendments no close has filed yet."""
+        ...
+
+    def close_period(self, new: NewClose) -> Close:
+        """Record a close: every open entry of the form in [start, end) is frozen by it, and every unfiled
+        amendment of the form is filed with it."""
+        ...
+
+    def closes(self, form_id: str | None = None) -> list[Close]: ...
+
+    def add_report_run(self, run: ReportRun) -> None: ...
+
+    def report_runs(self, form_id: str | None = None, period: str | None = None) -> list[ReportRun]:
+        """Report runs filed, oldest first."""
+        ...
+
+
+class FeeAccounts(Protocol):
+    """The fee-collection chain's data: bills per month, payments, the notices filed."""
+
+    def add_bill_lines(self, lines: Sequence[BillLine]) -> None:
+        """Raises ArchiveError if a (month, unit, item) is already billed."""
+        ...
+
+    def bill_lines(self, *, months: Sequence[str] | None = None, unit: str | None = None) -> list[BillLine]:
+        """By month, unit, item."""
+        ...
+
+    def add_payments(self, payments: Sequence[Payment]) -> None: ...
+
+    def payments(self, *, unit: str | None = None) -> list[Payment]:
+        """By payment date, then the order they were recorded in."""
+        ...
+
+    def add_fee_notice(self, notice: FeeNotice) -> FeeNotice:
+        """Link a filed notice to its unit and months; returns it with its id."""
+        ...
+
+    def fee_notices(self, *, unit: str | None = None, kind: str | None = None) -> list[FeeNotice]:
+        """Oldest first."""
+        ...
+
+
 class Catalogue(Transactions, Records, ItemNumbers, Files, Texts, Holds, DisposalMarks, AuditLog, DocumentNumbers,
-                Loans, FileRoles, Imports, Protocol):
+                Loans, FileRoles, Imports, LedgerEntries, FeeAccounts, Protocol):
     """The whole catalogue contract."""
 
 

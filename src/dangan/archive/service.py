@@ -253,13 +253,17 @@ class Archive(Custody):
         """File one 件.  Identical bytes already filed give the existing record, ``duplicate=True``."""
         return self.file_many([req])[0]
 
-    def file_many(self, reqs: Sequence[FilingRequest], *, progress: Progress | None = None) -> builtins.list[FilingResult]:
-        """File several 件, many per transaction.  Every file is checked before any is filed."""
+    def file_many(self, reqs: Sequence[FilingRequest], *, progress: Progress | None = None,
+                  within: Callable[[builtins.list[FilingResult]], object] | None = None) -> builtins.list[FilingResult]:
+        """File several 件, many per transaction.  Every file is checked before any is filed.
+
+        ``within(results)`` runs inside each transaction, after its records are in: what another part
+        records about them (a notice linked to its unit) commits with them, or neither does."""
         prepared = [self._prepare(r) for r in reqs]
         results: builtins.list[FilingResult] = []
         failures: builtins.list[tuple[str, Exception]] = []
         for start in range(0, len(prepared), BATCH):
-            chunk_results = self._file_chunk(prepared[start : start + BATCH])
+            chunk_results = self._file_chunk(prepared[start : start + BATCH], within=within)
             results.extend(chunk_results)
             events = [(ArchiveEvent.FILED, r.record) for r in chunk_results if not r.duplicate]
             failures.extend(self._notify_quietly(events))
@@ -269,12 +273,19 @@ class Archive(Custody):
             raise self._listener_error(failures, results)
         return results
 
-    def _file_chunk(self, chunk: builtins.list[_Prepared]) -> builtins.list[FilingResult]:
-        """One filing transaction (alongside other processes' filing); run again if it met a deadlock."""
+    def _file_chunk(self, chunk: builtins.list[_Prepared], *,
+                    within: Callable[[builtins.list[FilingResult]], object] | None = None) -> builtins.list[FilingResult]:
+        """One filing transaction (alongside other processes' filing); run again if it met a deadlock.
+
+        With ``within`` the transaction is an exclusive one: what ``within`` writes besides the records
+        (a notice's link, a close) is more than a shared filing transaction may do."""
         for attempt in range(1, CONFLICT_RETRIES + 1):
             try:
-                with self._filing_tx(shared=True) as tx:
-                    return self._file_chunk_in_tx(chunk, tx.published)
+                with self._filing_tx(shared=within is None) as tx:
+                    results = self._file_chunk_in_tx(chunk, tx.published)
+                    if within is not None:
+                        within(results)
+                    return results
             except TransactionConflict:
                 if attempt == CONFLICT_RETRIES:
                     raise
@@ -444,6 +455,11 @@ class Archive(Custody):
                                   sha256=record.original.sha256 if record.original else "")
 
     # ------------------------------------------------------------------ audit
+
+    def log(self, event: AuditEvent, *, details: dict[str, Any], code: str | None = None) -> None:
+        """Append an audit entry for a change another part makes in the catalogue (the ledger's entries),
+        inside that change's transaction, by this archive's clock and acting user."""
+        self._audit(event, code=code, details=details)
 
     def _audit(self, event: AuditEvent, *, code: str | None, details: dict[str, Any]) -> None:
         """Append an entry (inside the transaction that makes the change; the catalogue seals it)."""

@@ -19,7 +19,8 @@ from dangan.cli.common import DanganGroup
 COMMAND_MODULES: dict[str, str] = {
     "init": "common", "forms": "forms", "templates": "forms", "generate": "generate", "archive": "archive",
     "hold": "archive", "retention": "archive", "verify": "archive", "search": "search", "index": "search",
-    "watch": "watch", "lend": "outputs", "transfer": "outputs",
+    "watch": "watch", "lend": "outputs", "transfer": "outputs", "register": "register", "report": "report",
+    "fees": "fees", "today": "today",
 }
 
 

@@ -95,10 +95,10 @@ def fn_minutes_between(start: dt.datetime | None, end: dt.datetime | None) -> in
 
 
 def fn_within_minutes(start: dt.datetime | None, end: dt.datetime | None, limit: Any) -> bool | None:
-    minutes = fn_minutes_between(start, end)
-    if minutes is None:
+    """``end`` no earlier than ``start`` and at most ``limit`` whole minutes after it (30 min 1 s is late)."""
+    if start is None or end is None:
         return None
-    return 0 <= minutes <= int(limit)
+    return dt.timedelta(0) <= end - start <= dt.timedelta(minutes=int(limit))
 
 
 @dataclass(frozen=True)

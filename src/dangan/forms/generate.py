@@ -248,9 +248,26 @@ def _sample_base(form: FormDef) -> dict[str, Any]:
     return {k: v for k, v in form.sample.items() if not table or k not in (table.id, table.label)}
 
 
+def _document_jobs(ws: Workspace, form: FormDef, documents: Sequence[Mapping[str, Any]], *, keep_going: bool
+                   ) -> tuple[list[Job], list[InputError]]:
+    """One job per document's data (errors name the document's place in the list as its row)."""
+    jobs, failures = [], []
+    for n, raw in enumerate(documents, start=1):
+        try:
+            jobs.append(prepare(ws, form, raw, row=n))
+        except InputError as e:
+            failures.append(e)
+    if failures and not keep_going:
+        raise combine(failures, form=form.id, path=None)
+    return jobs, failures
+
+
 def collect_jobs(ws: Workspace, form: FormDef, *, data: Mapping[str, Any] | Path | None, batch: Path | None,
-                 sample: bool, keep_going: bool) -> tuple[list[Job], list[InputError]]:
+                 sample: bool, keep_going: bool, documents: Sequence[Mapping[str, Any]] | None = None
+                 ) -> tuple[list[Job], list[InputError]]:
     """Validate every input document before anything is rendered."""
+    if documents is not None:
+        return _document_jobs(ws, form, documents, keep_going=keep_going)
     raw = read_data(data, form=form.id) if isinstance(data, Path) else data
     if batch is None:
         if raw is None and not sample:
@@ -384,13 +401,16 @@ def generate(ws: Workspace, form_id: str, *, data: Mapping[str, Any] | Path | No
              batch: Path | None = None, sample: bool = False, formats: Sequence[str] = ("pdf",),
              out_dir: Path | None = None, merge: bool = False, keep_going: bool = False, strict: bool = False,
              progress: Progress | None = None, workers: int | None = None,
-             numbers: numbering.NumberAllocator | None = None, clock: Clock = SYSTEM) -> GenerateResult:
-    """The ``dangan generate`` job: every document of a data file, a sample or a batch sheet."""
+             numbers: numbering.NumberAllocator | None = None, clock: Clock = SYSTEM,
+             documents: Sequence[Mapping[str, Any]] | None = None) -> GenerateResult:
+    """The ``dangan generate`` job: every document of a data file, a sample or a batch sheet, or of
+    ``documents`` (each document's data, as the fee chain's notices are made)."""
     form = load_form(ws, form_id)
     fmts = _check_formats(formats)
     if merge and "pdf" not in fmts:
         raise FormError("合并打印（--merge）需要 PDF 格式", form=form.id)
-    jobs, failures = collect_jobs(ws, form, data=data, batch=batch, sample=sample, keep_going=keep_going)
+    jobs, failures = collect_jobs(ws, form, data=data, batch=batch, sample=sample, keep_going=keep_going,
+                                  documents=documents)
     result = GenerateResult(form_id=form.id, failures=failures)
     if not jobs:
         return result

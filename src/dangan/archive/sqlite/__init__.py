@@ -32,6 +32,7 @@ from dangan.archive.catalogue import (
     RecordQuery,
 )
 from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
+from dangan.archive.sqlite.ledger import LedgerTables
 from dangan.archive.sqlite.schema import connect
 from dangan.errors import ArchiveError
 
@@ -46,7 +47,7 @@ def open_url(url: str) -> SqliteCatalogue:
     return SqliteCatalogue(Path(path))
 
 
-class SqliteCatalogue:
+class SqliteCatalogue(LedgerTables):
     """The :class:`~dangan.archive.catalogue.Catalogue` on one SQLite file."""
 
     def __init__(self, path: Path) -> None:

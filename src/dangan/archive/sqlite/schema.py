@@ -144,6 +144,102 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     CREATE INDEX loans_record ON loans (record_id);
     """,
+    # 5: the live registers (entries, their versions, closes, report runs) and the fee-collection chain
+    """
+    CREATE TABLE ledger_counters (form_id TEXT PRIMARY KEY, last INTEGER NOT NULL);
+    CREATE TABLE ledger_closes (
+        id INTEGER PRIMARY KEY,
+        form_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        start TEXT NOT NULL,
+        "end" TEXT NOT NULL,
+        archival_code TEXT NOT NULL,
+        closed_at TEXT NOT NULL,
+        closed_by TEXT,
+        amendment_code TEXT,
+        entries INTEGER NOT NULL
+    );
+    CREATE INDEX ledger_closes_form ON ledger_closes (form_id, start);
+    CREATE TABLE ledger_entries (
+        id INTEGER PRIMARY KEY,
+        form_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        at TEXT NOT NULL,               -- wall-clock time, ISO 8601 (sorts as text)
+        data TEXT NOT NULL,             -- the validated values, JSON
+        entered_at TEXT NOT NULL,
+        entered_by TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        changed_at TEXT,
+        changed_by TEXT,
+        close_id INTEGER REFERENCES ledger_closes (id),
+        UNIQUE (form_id, number)
+    );
+    CREATE INDEX ledger_entries_at ON ledger_entries (form_id, at);
+    CREATE TABLE ledger_changes (
+        form_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        data TEXT NOT NULL,
+        changed_at TEXT NOT NULL,
+        changed_by TEXT,
+        reason TEXT,
+        amends INTEGER REFERENCES ledger_closes (id),
+        filed_with INTEGER REFERENCES ledger_closes (id),
+        PRIMARY KEY (form_id, number, version)
+    );
+    CREATE TABLE ledger_reports (
+        id INTEGER PRIMARY KEY,
+        form_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        archival_code TEXT NOT NULL,
+        filed_at TEXT NOT NULL,
+        counted TEXT NOT NULL
+    );
+    CREATE INDEX ledger_reports_period ON ledger_reports (form_id, period);
+    CREATE TABLE fee_bills (
+        month TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        item TEXT NOT NULL,
+        amount_cents INTEGER NOT NULL,
+        issue_date TEXT NOT NULL,
+        due_date TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        PRIMARY KEY (month, unit, item)
+    );
+    CREATE INDEX fee_bills_unit ON fee_bills (unit);
+    CREATE TABLE fee_payments (
+        id INTEGER PRIMARY KEY,
+        unit TEXT NOT NULL,
+        item TEXT NOT NULL,
+        amount_cents INTEGER NOT NULL,
+        paid_on TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX fee_payments_unit ON fee_payments (unit);
+    CREATE TABLE fee_notices (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        issued_on TEXT NOT NULL,
+        archival_code TEXT NOT NULL,
+        doc_number TEXT NOT NULL,
+        deadline TEXT,
+        late_fee_cents INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX fee_notices_unit ON fee_notices (unit);
+    CREATE TABLE fee_notice_lines (
+        notice_id INTEGER NOT NULL REFERENCES fee_notices (id),
+        month TEXT NOT NULL,
+        item TEXT NOT NULL,
+        amount_cents INTEGER NOT NULL,
+        due_date TEXT NOT NULL
+    );
+    CREATE INDEX fee_notice_lines_notice ON fee_notice_lines (notice_id);
+    """,
 )
 
 
