@@ -50,4 +50,9 @@ def pdf_text(ws_root: Path, app_json: dict[str, Any]) -> str:
     import subprocess
 
     path = ws_root / "archive" / app_json["path"]
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def flat(text: str) -> str:
+    """PDF text without the spaces and line breaks of its layout (a cell's text may wrap)."""
+    return "".join(text.split())

@@ -73,8 +73,11 @@ def test_the_dunning_selection() -> None:
     assert {ln.bill.unit for ln in late if ln.paid_late} == {"逾期缴清", "期限后缴（晚于核查日）"}
 
 
-def dunned(unit: str, lines: list[NoticeLine], on: D = D(2026, 11, 20), deadline: D = D(2026, 11, 27)) -> FeeNotice:
-    return FeeNotice("dunning", unit, on, "Z001-2026-D30-SF-0001", "CJ-2026-0001", tuple(lines), deadline)
+DUNNED_ON, DUNNING_DEADLINE = D(2026, 11, 20), D(2026, 11, 27)
+
+
+def dunned(unit: str, lines: list[NoticeLine]) -> FeeNotice:
+    return FeeNotice("dunning", unit, DUNNED_ON, "Z001-2026-D30-SF-0001", "CJ-2026-0001", tuple(lines), DUNNING_DEADLINE)
 
 
 def test_a_line_is_dunned_once_and_a_new_month_is_dunned_again() -> None:

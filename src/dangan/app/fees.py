@@ -16,6 +16,7 @@ from dangan.archive.audit import AuditEvent
 from dangan.archive.catalogue import BillLine, FeeNotice, NoticeLine, Payment
 from dangan.content.hashing import sha256_file
 from dangan.errors import DanganError, InputError
+from dangan.forms.validate import combine
 from dangan.ledger import fees as rules
 from dangan.ledger.periods import Period, PeriodKind, parse_period
 
@@ -156,11 +157,10 @@ class Fees:
 
     # ---------------------------------------------------------------- sheets in
 
-    def _rows(self, path: Path, columns: Sequence[Column]) -> list[tuple[int, dict[str, Any]]]:
-        """The sheet's rows, every cell typed by the forms' rules; all bad cells in one error."""
+    def _rows(self, path: Path, columns: Sequence[Column]) -> tuple[list[tuple[int, dict[str, Any]]], list[InputError]]:
+        """The sheet's rows whose every cell is typed by the forms' rules, and the bad cells of the others."""
         from dangan.forms.fields import FieldDef, Where, coerce_value
         from dangan.forms.inputs import read_sheet
-        from dangan.forms.validate import combine
 
         by_header = {k: c for c in columns for k in (c.id, c.label)}
         rows = read_sheet(Path(path), columns=set(by_header))
@@ -168,9 +168,11 @@ class Fees:
         missing = [c.label for c in columns if c.required and c.id not in headers]
         if missing:
             raise InputError(f"表格缺少这些列：{'、'.join(missing)}", path=path, row=rows[0][0] - 1 if rows else 1)
-        out, problems = [], []
+        out: list[tuple[int, dict[str, Any]]] = []
+        problems: list[InputError] = []
         for n, raw in rows:
             values: dict[str, Any] = {}
+            bad = len(problems)
             for header, value in raw.items():
                 col = by_header[header]
                 spec = FieldDef(id=col.id, label=col.label, type=col.type, required=col.required,
@@ -179,10 +181,9 @@ class Fees:
                     values[col.id] = coerce_value(spec, value, Where("", n, str(path)))
                 except InputError as e:
                     problems.append(e)
-            out.append((n, values))
-        if problems:
-            raise combine(problems, form=None, path=str(path))
-        return out
+            if len(problems) == bad:
+                out.append((n, values))
+        return out, problems
 
     def import_bills(self, month: str, path: Path, *, issue_date: dt.date | None = None) -> BillImport:
         """The cashier's 缴费清单 for ``month`` (房号, 业主, 项目, 金额; one row per unit and fee item).
@@ -192,9 +193,8 @@ class Fees:
         period = parse_period(PeriodKind.MONTH, month)
         issue = issue_date or self.app.clock.today()
         due = issue + dt.timedelta(days=int(self.app.ws.config["fees.payment_days"]))
-        rows = self._rows(path, BILL_COLUMNS)
+        rows, problems = self._rows(path, BILL_COLUMNS)
         existing = {(b.unit, b.item) for b in self.catalogue.bill_lines(months=[period.key])}
-        problems: list[InputError] = []
         seen: dict[tuple[str, str], int] = {}
         owners: dict[str, tuple[str, int]] = {}
         for n, v in rows:
@@ -213,9 +213,7 @@ class Fees:
                 problems.append(InputError(f"{v['unit']} 的业主与第 {first} 行不同（{owner}）", field="业主",
                                            path=str(path), row=n))
         if problems:
-            from dangan.forms.validate import combine
-
-            raise combine(problems, form=None, path=str(path))
+            raise combine(sorted(problems, key=lambda e: e.row or 0), form=None, path=str(path))
         now = self.app.clock.now()
         lines = [BillLine(period.key, v["unit"], v["owner"], v["item"], rules.cents(v["amount"]), issue, due, now)
                  for _, v in rows]
@@ -230,17 +228,14 @@ class Fees:
     def record_payments(self, path: Path) -> PaymentImport:
         """What was paid (房号, 项目, 实收金额, 缴费日期).  Each payment goes to the oldest unpaid month of its
         unit and item.  A file already recorded, an unknown unit or item, or a future date is refused."""
-        from dangan.forms.validate import combine
-
         digest = sha256_file(Path(path))[0]
         if any(p.source.split(" ", 1)[0] == digest[:16] for p in self.catalogue.payments()):
             raise InputError("这个缴费记录文件已经导入过（内容相同），未重复记录", path=path)
-        rows = self._rows(path, PAYMENT_COLUMNS)
+        rows, problems = self._rows(path, PAYMENT_COLUMNS)
         billed: dict[str, set[str]] = {}
         for b in self.catalogue.bill_lines():
             billed.setdefault(b.unit, set()).add(b.item)
         today = self.app.clock.today()
-        problems: list[InputError] = []
         for n, v in rows:
             if v["unit"] not in billed:
                 problems.append(InputError(f"没有 {v['unit']} 的缴费清单", field="房号", path=str(path), row=n))
@@ -252,7 +247,7 @@ class Fees:
             if v["paid_on"] > today:
                 problems.append(InputError(f"缴费日期 {v['paid_on']} 晚于今天", field="缴费日期", path=str(path), row=n))
         if problems:
-            raise combine(problems, form=None, path=str(path))
+            raise combine(sorted(problems, key=lambda e: e.row or 0), form=None, path=str(path))
         now = self.app.clock.now()
         name = Path(path).name
         pays = [Payment(v["unit"], v["item"], rules.cents(v["amount"]), v["paid_on"], now, f"{digest[:16]} {name} 第{n}行")
@@ -351,6 +346,10 @@ class Fees:
                 doc = by_number[r.record.doc_number]
                 unit = str(doc.unit)
                 data = doc.data
+                already = {(ln.month, ln.item) for n in self.catalogue.fee_notices(unit=unit, kind=kind)
+                           for ln in n.lines}
+                if already & {(ln.month, ln.item) for ln in chain[unit]}:  # another clerk printed it meanwhile
+                    raise DanganError(f"{unit} 的{rules.NOTICE_NAMES[kind]}刚由别人打印归档，本批未归档；请重新运行")
                 deadline = data.get("new_deadline") or data.get("deadline")
                 late = rules.cents(Decimal(data.get("late_fee_total") or "0"))
                 self.catalogue.add_fee_notice(FeeNotice(

@@ -22,7 +22,7 @@ from dangan.archive.catalogue import Close, Entry, EntryQuery, NewClose, NewEntr
 from dangan.archive.digest import canonical
 from dangan.errors import DanganError, InputError
 from dangan.ledger import complaints, reports, schedule
-from dangan.ledger.periods import MONDAY, Period, parse_period
+from dangan.ledger.periods import MONDAY, Period, from_key, parse_period
 from dangan.ledger.registers import AMENDMENT_FORM, Register, keeps_entries, register_of, typed
 from dangan.ledger.results import (
     ChangeView,
@@ -497,7 +497,18 @@ class Ledger:
             requests.append(req)
         closed: dict[str, Close] = {}
 
+        rendered = [(e.number, e.version) for e in entries]
+        amended = [(c.number, c.version) for c in pending]
+
         def freeze(results: list[Any]) -> None:
+            # under the write lock: what was rendered must still be what is there (another clerk may have
+            # entered or corrected meanwhile); otherwise nothing is filed and the close is run again
+            now_there = [(e.number, e.version) for e in self.catalogue.entries(EntryQuery(form_id, start=lo, end=hi))]
+            now_pending = [(c.number, c.version)
+                           for c in self.catalogue.entry_changes(form_id, unfiled_amendments=True)]
+            overlap = [c for c in self.catalogue.closes(form_id) if c.start < hi and lo < c.end]
+            if now_there != rendered or now_pending != amended or overlap:
+                raise InputError(f"关账时{reg.title}有新的登记、更正或关账，未归档；请重新运行关账", form=form_id)
             codes = [r.record.archival_code for r in results]
             sheet_codes, amend_code = (codes[:-1], codes[-1]) if amendment is not None else (codes, None)
             close = self.catalogue.close_period(NewClose(
@@ -550,7 +561,7 @@ class Ledger:
             was = closes.get(change.amends)
             rows.append({
                 "number": str(change.number),
-                "original": f"{was.period} {was.archival_code}" if was else "",
+                "original": f"{from_key(was.period).label} {was.archival_code}" if was else "",
                 "change": amendment_text(reg, before.data if before else None, change.data),
                 "reason": change.reason or "（未写原因）",
                 "changed_at": change.changed_at.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M"),

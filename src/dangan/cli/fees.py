@@ -16,13 +16,21 @@ def fees_group() -> None:
     """收费：缴费清单 → 缴费通知单 → 缴费记录 → 催缴通知书 → 限期缴费通知书（滞纳金）→ 收费情况统计表。"""
 
 
+def _yuan(text: str) -> str:
+    """"1149.00" → "1,149.00" (as a clerk reads amounts)."""
+    from decimal import Decimal
+
+    return f"{Decimal(text):,.2f}"
+
+
 def _print_batch(batch: Any, *, as_json: bool) -> None:
     if as_json:
         echo_json(batch.to_dict())
         return
     for n in batch.notices:
         extra = f"  滞纳金 {n.to_dict()['late_fee']} 元" if n.late_fee_cents else ""
-        click.echo(f"{n.unit}  {n.owner}  {n.name} {n.doc_number}  欠缴/应缴 {n.to_dict()['total']} 元{extra}  档号 {n.archival_code}")
+        click.echo(f"{n.unit}  {n.owner}  {n.name} {n.doc_number}  {_yuan(n.to_dict()['total'])} 元{extra}  "
+                   f"档号 {n.archival_code}")
     for s in batch.skipped:
         click.echo(f"未重复打印：{s}")
     if batch.merged:
@@ -39,7 +47,8 @@ def import_command(ctx: click.Context, month: str, sheet: Path, issue_date: str 
     """导入收银员的缴费清单（表头：房号、业主、项目、金额；每户每个收费项目一行）。"""
     result = app(ctx, index=False).fees.import_bills(month, sheet, issue_date=parse_date(issue_date, field="--issue-date"))
     d = result.to_dict()
-    click.echo(f"已导入 {d['month']} 缴费清单：{d['units']} 户 {d['lines']} 项，合计 {d['total']} 元；缴费期限 {d['due_date']}")
+    click.echo(f"已导入 {d['month']} 缴费清单：{d['units']} 户 {d['lines']} 项，合计 {_yuan(d['total'])} 元；"
+               f"缴费期限 {d['due_date']}")
 
 
 @fees_group.command("payments")
@@ -49,7 +58,7 @@ def payments_command(ctx: click.Context, sheet: Path) -> None:
     """记录缴费（表头：房号、项目、实收金额、缴费日期）；每笔先冲抵该户该项目最早的欠费。"""
     d = app(ctx, index=False).fees.record_payments(sheet).to_dict()
     extra = f"，其中 {d['credit']} 元超出应缴（记为预存）" if d["credit"] != "0.00" else ""
-    click.echo(f"已记录 {d['payments']} 笔缴费（{d['units']} 户），合计 {d['total']} 元{extra}")
+    click.echo(f"已记录 {d['payments']} 笔缴费（{d['units']} 户），合计 {_yuan(d['total'])} 元{extra}")
 
 
 @fees_group.command("notices")

@@ -230,3 +230,20 @@ def monthly_window(year: int, month: int, first: int, last: int) -> tuple[dt.dat
     """The days ``first``–``last`` of a month, cut at the month's end (28–30 in February is 28 or 28–29)."""
     end = last_day(year, month)
     return dt.date(year, month, min(first, end)), dt.date(year, month, min(last, end))
+
+
+def from_key(key: str) -> Period:
+    """The period a key names (``2026-11``, ``2026-W47``, ``2026-Q4``, ``2026-H2``, ``2026``, ``2026-11-04``)."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", key):
+        kind = PeriodKind.DAY
+    elif "W" in key:
+        kind = PeriodKind.WEEK
+    elif "Q" in key:
+        kind = PeriodKind.QUARTER
+    elif "H" in key:
+        kind = PeriodKind.HALF
+    elif re.fullmatch(r"\d{4}-\d{2}", key):
+        kind = PeriodKind.MONTH
+    else:
+        kind = PeriodKind.YEAR
+    return parse_period(kind, key)
