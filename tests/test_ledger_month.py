@@ -254,10 +254,10 @@ def _check_fee_chain(app: Any, tmp_path: Path, bill: list[tuple[str, str, str, D
     imported = fees.import_bills("2026-11", sheet(tmp_path / "bill.xlsx", ["房号", "业主", "项目", "金额"],
                                                   [[u, o, i, float(a)] for u, o, i, a in bill]),
                                  issue_date=dt.date(2026, 11, 1))
-    assert (imported.units, imported.lines) == (500, len(bill))
+    assert (imported.units, imported.lines) == (len(UNITS), len(bill))
     assert Decimal(imported.total_cents) / 100 == sum(a for *_, a in bill)
     notices = fees.notices("2026-11")
-    assert len(notices.notices) == 500 and len({n.archival_code for n in notices.notices}) == 500
+    assert len(notices.notices) == len(UNITS) == len({n.archival_code for n in notices.notices})
     before_20th = [p for p in paid if p[3] <= dt.date(2026, 11, 20)]
     fees.record_payments(sheet(tmp_path / "paid1.xlsx", ["房号", "项目", "实收金额", "缴费日期"],
                                [[u, i, str(a), d.isoformat()] for u, i, a, d in before_20th]))
