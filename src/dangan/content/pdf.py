@@ -1,10 +1,15 @@
 """PDFs through pdfium: open, the text layer (read once, per page), page images, encryption.
 
-pdfium is not thread-safe: call these from one thread at a time.
+pdfium is not thread-safe: every function here holds one process-wide lock
+while it uses pdfium, so threads (the web server's, verify's pool) may call
+them at once.  Open documents never leave this module.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +20,20 @@ if TYPE_CHECKING:
     from PIL import Image
 
 Source = bytes | Path
+
+_PDFIUM = threading.RLock()
+PDFIUM_LOCK = _PDFIUM  # for a caller that walks an open document's pages itself
+
+
+def _serialised(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``func`` under the process-wide pdfium lock."""
+
+    @functools.wraps(func)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _PDFIUM:
+            return func(*args, **kwargs)
+
+    return locked
 
 
 @dataclass(frozen=True)
@@ -31,6 +50,7 @@ class PdfText:
         return "\n\n".join(t for t in self.texts if t) or None
 
 
+@_serialised
 def open_pdf(source: Source, *, name: str = "") -> Any:
     """A pypdfium2 document; IngestError in words for a broken or encrypted file."""
     import pypdfium2 as pdfium
@@ -45,6 +65,7 @@ def open_pdf(source: Source, *, name: str = "") -> Any:
         raise IngestError("PDF 文件已损坏，无法打开，请重新扫描或重新导出", path=where, detail=msg) from e
 
 
+@_serialised
 def page_count(source: Source, *, name: str = "") -> int:
     pdf = open_pdf(source, name=name)
     try:
@@ -56,6 +77,7 @@ def page_count(source: Source, *, name: str = "") -> int:
     return n
 
 
+@_serialised
 def read_text(source: Source, *, name: str = "", max_pages: int | None = None) -> PdfText:
     """Open a PDF and read its text layer, page by page."""
     import pypdfium2 as pdfium
@@ -82,6 +104,7 @@ def read_text(source: Source, *, name: str = "", max_pages: int | None = None) -
         pdf.close()
 
 
+@_serialised
 def render_page(source: Source, index: int, *, dpi: int, region: tuple[float, float] | None = None,
                 name: str = "") -> Image.Image:
     """Page ``index`` as a PIL image at ``dpi``.
@@ -107,6 +130,7 @@ def render_page(source: Source, index: int, *, dpi: int, region: tuple[float, fl
         pdf.close()
 
 
+@_serialised
 def is_encrypted(data: bytes) -> bool:
     """True if the PDF has a security handler (a permissions password) or does not open."""
     import pypdfium2 as pdfium

@@ -179,9 +179,13 @@ def _page_images(src: Source) -> tuple[list[tuple[str, float, float, Any]], list
 
 
 def _pdf_page_images(src: Source) -> tuple[list[tuple[str, float, float, Any]], list[str]]:
-    from dangan.content.pdf import open_pdf
+    from dangan.content.pdf import PDFIUM_LOCK, open_pdf
 
-    pdf = open_pdf(src.data, name=src.name)
+    with PDFIUM_LOCK:  # pdfium is not thread-safe (verify and the web server use threads)
+        return _pdf_page_images_locked(open_pdf(src.data, name=src.name))
+
+
+def _pdf_page_images_locked(pdf: Any) -> tuple[list[tuple[str, float, float, Any]], list[str]]:
     out, texts = [], []
     try:
         for i in range(len(pdf)):
