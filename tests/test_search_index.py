@@ -229,3 +229,17 @@ def test_verify_and_index_check_report_an_entry_removed_behind_the_archives_back
     assert "全文索引" in verify.output and filed_codes[1] in verify.output
     assert cli("index", "rebuild").exit_code == 0
     assert cli("verify").exit_code == 0
+
+
+@pytest.mark.parametrize("query", ["NOT", '"', "*", ":", "NOT OR", "-", "“”"])
+def test_a_query_of_operators_or_punctuation_only_is_an_empty_query_not_every_record(cli, ws: Workspace, filed,
+                                                                                     query: str) -> None:
+    r = cli("search", query, "--json")
+    assert r.exit_code == 1
+    assert "没有可检索的词" in r.output
+    assert '"total"' not in r.output
+
+
+def test_a_negation_alone_still_means_everything_but(ws: Workspace, filed) -> None:
+    results = search(open_backend(ws), "NOT 电梯")
+    assert {h.title for h in results.hits} == {"装修投诉", "催缴通知"}

@@ -170,7 +170,7 @@ def test_file_changing_while_processed_is_not_filed(ws: Workspace, tmp_path: Pat
     ws = configure(ws, inbox, settings={"stability_seconds": 0.2})
     src = _txt(inbox, "growing.txt", "第一部分")
     backdate(src)
-    real_copy = steps.copy_hashing
+    real_copy = steps.copy_regular
     writes = iter(["第二部分"])
 
     def copy_then_append(s: Path, target: Path) -> tuple[str, int]:
@@ -180,7 +180,7 @@ def test_file_changing_while_processed_is_not_filed(ws: Workspace, tmp_path: Pat
                 fh.write(more)
         return sha
 
-    monkeypatch.setattr(steps, "copy_hashing", copy_then_append)
+    monkeypatch.setattr(steps, "copy_regular", copy_then_append)
     outcomes = run_once(ws)
     assert [o.status for o in outcomes] == ["changed", "filed"]  # not filed half-done; taken once stable
     [rec] = records(ws)

@@ -231,12 +231,86 @@ class Config:
         return self.values.get(name, default)
 
 
+#: The ``[paths]`` settings, each with what it holds in words.  None may be the workspace root, equal
+#: another, lie inside another or inside dangan's state folder (``.dangan/``).
+PATH_KEYS: tuple[tuple[str, str], ...] = (
+    ("paths.archive", "档案库"), ("paths.index", "全文索引"), ("paths.templates", "模板"),
+    ("paths.output", "输出"), ("paths.quarantine", "隔离区"),
+)
+STATE_NAME = ".dangan"
+
+
+@dataclass(frozen=True)
+class Area:
+    """One folder of the workspace's own data: the setting that names it, what it is, where it is."""
+
+    key: str
+    label: str
+    path: Path  # resolved
+
+    def holds(self, path: Path) -> bool:
+        """``path`` (resolved) is this folder or lies inside it."""
+        return path == self.path or self.path in path.parents
+
+
+def layout_problem(root: Path, paths: dict[str, Path]) -> tuple[str, str] | None:
+    """(key, message) of the first ``[paths]`` entry that overlaps the workspace's own data, or None (pure).
+
+    ``paths`` maps each key of :data:`PATH_KEYS` to its resolved folder; ``root`` is resolved.
+    """
+    labels = dict(PATH_KEYS)
+    state = root / STATE_NAME
+    config = root / CONFIG_NAME
+    keys = [k for k, _ in PATH_KEYS]
+    for key in keys:
+        path, label = paths[key], labels[key]
+        if path == root:
+            return key, f"{label}目录「{key}」不能是工作区根目录 {root}（请用子目录，如 {key.split('.')[1]}）"
+        if path == config:
+            return key, f"{label}目录「{key}」不能是配置文件 {CONFIG_NAME}"
+        if path == state or state in path.parents or path in state.parents:
+            return key, f"{label}目录「{key}」不能与 dangan 内部目录 {state} 重叠"
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            pa, pb = paths[a], paths[b]
+            if pa == pb:
+                return b, f"「{b}」与「{a}」是同一个目录 {pa}：{labels[b]}和{labels[a]}必须分开"
+            if pa in pb.parents:
+                return b, f"{labels[b]}目录「{b}」({pb}) 在{labels[a]}目录「{a}」({pa}) 里面：两者必须分开"
+            if pb in pa.parents:
+                return a, f"{labels[a]}目录「{a}」({pa}) 在{labels[b]}目录「{b}」({pb}) 里面：两者必须分开"
+    return None
+
+
 @dataclass(frozen=True)
 class Workspace:
-    """A workspace folder: dangan.toml plus archive/, index/, templates/."""
+    """A workspace folder: dangan.toml plus archive/, index/, templates/.
+
+    Made only with a layout that keeps its data apart: a ``[paths]`` entry that is the root, another
+    entry, or nests in one is refused here, naming the key (:func:`layout_problem`).
+    """
 
     root: Path
     config: Config
+
+    def __post_init__(self) -> None:
+        root = self.root.resolve()
+        paths: dict[str, Path] = {}
+        for key, _ in PATH_KEYS:
+            try:
+                paths[key] = resolve_inside(root, self.config[key])
+            except WorkspaceError as e:
+                raise ConfigError(e.message, path=root / CONFIG_NAME, field=key) from e
+        problem = layout_problem(root, paths)
+        if problem is not None:
+            raise ConfigError(problem[1], path=root / CONFIG_NAME, field=problem[0])
+
+    def areas(self) -> list[Area]:
+        """The folders of the workspace's own data (archive, index, templates, quarantine, ``.dangan``):
+        nothing is watched in them and no output is written into them."""
+        out = [Area(key, label, self.path(key)) for key, label in PATH_KEYS if key != "paths.output"]
+        out.append(Area(STATE_NAME, "dangan 内部", self.state_dir.resolve()))
+        return out
 
     def path(self, setting: str) -> Path:
         """Resolve a ``paths.*`` setting against the workspace root."""
@@ -278,21 +352,43 @@ class Workspace:
     @property
     def state_dir(self) -> Path:
         """Small private state (document-number sequences, locks)."""
-        return self.root / ".dangan"
+        return self.root / STATE_NAME
 
     def output_target(self, path: Path | str) -> Path:
-        """A user-chosen output path, refused if it lies in the archive, the index, dangan's state, the
-        templates or the quarantine.
+        """A user-chosen output path, refused if it is the workspace's dangan.toml or lies in the archive,
+        the index, dangan's state, the templates or the quarantine (:meth:`areas`).
 
-        Nothing a clerk asks for may overwrite an archived file or the catalogue.
+        Nothing a clerk asks for may overwrite an archived file, the catalogue or the configuration.
+        (Whether an existing file may be replaced is :func:`dangan.outfiles.output_file`'s rule.)
         """
         target = Path(path).expanduser().resolve()
-        for managed, what in ((self.archive_dir, "档案库"), (self.index_dir, "全文索引"), (self.state_dir, "dangan 内部"),
-                              (self.templates_dir, "模板"), (self.quarantine_dir, "隔离")):
-            managed = managed.resolve()
-            if target == managed or managed in target.parents:
-                raise WorkspaceError(f"输出位置 {target} 在{what}目录 {managed} 里面，为保护档案已拒绝；请换一个目录", path=target)
+        if target == (self.root / CONFIG_NAME).resolve():
+            raise WorkspaceError(f"输出位置 {target} 是工作区的配置文件，已拒绝；请换一个文件名", path=target)
+        for area in self.areas():
+            if area.holds(target):
+                raise WorkspaceError(f"输出位置 {target} 在{area.label}目录 {area.path} 里面，为保护档案已拒绝；请换一个目录",
+                                     path=target)
         return target
+
+    def watch_problem(self, folder: Path, *, recursive: bool) -> str | None:
+        """Why ``folder`` may not be a watched folder, or None.
+
+        A watched folder's files are filed and then deleted or moved: it must not be the workspace root,
+        nor lie in (or be) the archive, the index, the templates, the quarantine, the output folder or
+        ``.dangan/``, nor contain one of them when it is watched with its subfolders.
+        """
+        folder = folder.resolve()
+        root = self.root.resolve()
+        if folder == root:
+            return f"监视目录 {folder} 是工作区根目录（其中有 {CONFIG_NAME} 和档案库），不能监视；请用单独的投递目录"
+        output = Area("paths.output", "输出", self.output_dir)
+        for area in [*self.areas(), output]:
+            if area.holds(folder):
+                return f"监视目录 {folder} 在{area.label}目录 {area.path} 里面：其中的文件会被当作扫描件归档后删除，已拒绝"
+            if recursive and folder in area.path.parents:
+                return (f"监视目录 {folder} 包含{area.label}目录 {area.path}，又设了 recursive = true："
+                        "其中的文件会被当作扫描件归档后删除，已拒绝")
+        return None
 
 
 def resolve_inside(root: Path, rel: str | Path) -> Path:
@@ -414,13 +510,26 @@ def _parse_tables(sec: str, content: Any, where: str) -> list[dict[str, Any]]:
 
 
 def load_config(path: Path) -> Config:
+    """Read dangan.toml: UTF-8, with or without the byte-order mark Windows Notepad writes."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except FileNotFoundError as e:
         raise ConfigError("找不到配置文件", path=path) from e
+    except UnicodeDecodeError as e:
+        hint = "（看起来是 GBK/GB18030 编码）" if _is_gb18030(path) else ""
+        raise ConfigError(f"配置文件不是 UTF-8 编码{hint}：请用记事本“另存为”，编码选 UTF-8 后保存", path=path,
+                          detail=f"第 {e.start} 字节：{e.reason}") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"配置文件格式错误：{e}", path=path) from e
     return parse_config(raw, where=str(path))
+
+
+def _is_gb18030(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("gb18030")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
 
 
 def find_workspace(explicit: Path | str | None = None, *, cwd: Path | None = None) -> Path:

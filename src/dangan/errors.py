@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dangan.names import readable
+
 
 class DanganError(Exception):
     """Base of every error dangan reports to a user.
@@ -28,7 +30,7 @@ class DanganError(Exception):
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.path = str(path) if path is not None else None
+        self.path = readable(str(path)) if path is not None else None  # for people: one line, decodable
         self.row = row
         self.field = field
         self.detail = detail
@@ -99,6 +101,10 @@ class RetentionError(ArchiveError):
 
 class SearchIndexError(DanganError):
     """The search index could not be read or written."""
+
+
+class QueryError(DanganError):
+    """A search query with nothing to search for (only operators or punctuation)."""
 
 
 class IngestError(DanganError):

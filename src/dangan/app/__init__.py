@@ -40,6 +40,7 @@ _EXPORTS = {
     "KIND_NAMES": "dangan.forms.catalog",
     "HIGHLIGHT": "dangan.search.results",
     "STATUS_LABELS": "dangan.search.documents",
+    "readable": "dangan.names",
 }
 
 __all__ = [  # noqa: RUF022
@@ -63,6 +64,7 @@ __all__ = [  # noqa: RUF022
     "generated_request",
     "parse_date",
     "period_label",
+    "readable",
     "record_to_dict",
 ]
 

@@ -273,27 +273,34 @@ class Dangan:
 
     # -- 归档文件目录 and 四性检测
 
-    def catalogue(self, *, year: int, category: str | None = None, fmt: str = "pdf", out: Path | None = None) -> Path:
-        """Write the 归档文件目录 of a year (and category) as PDF or XLSX; returns the file."""
+    def catalogue(self, *, year: int, category: str | None = None, fmt: str = "pdf", out: Path | None = None,
+                  force: bool = False) -> Path:
+        """Write the 归档文件目录 of a year (and category) as PDF or XLSX; returns the file.
+
+        ``out`` may not be a workspace file, nor replace a file dangan did not write unless ``force``
+        (:func:`dangan.outfiles.output_file`).
+        """
+        from dangan import outfiles
         from dangan.archive import filelist
 
         code = self.archive.plan.get(category).code if category else None
-        rows = filelist.file_list_rows(self.archive.list(year=year, category=code))
-        title = filelist.heading(self.archive.plan, year, code)
         if out is None:
             out = self.ws.output_dir / safe_filename(f"归档文件目录-{year}-{code or '全部'}.{fmt}")
-        out = self.ws.output_target(out)
+        out = outfiles.output_file(self.ws, out, force=force)
+        rows = filelist.file_list_rows(self.archive.list(year=year, category=code))
+        title = filelist.heading(self.archive.plan, year, code)
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "xlsx":
             atomic_write_bytes(out, filelist.xlsx_bytes(title, rows))
-            return out
-        from dangan.forms import render_form
+        else:
+            from dangan.forms import render_form
 
-        data = filelist.file_list_data(title, rows, printed_on=self.clock.today())
-        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".dangan-tmp-") as tmp:
-            doc = render_form(self.ws, filelist.FORM_ID, data, formats=("pdf",), out_dir=Path(tmp),
-                              numbers=self.numbers(), clock=self.clock)
-            os.replace(doc.files["pdf"], out)
+            data = filelist.file_list_data(title, rows, printed_on=self.clock.today())
+            with tempfile.TemporaryDirectory(dir=out.parent, prefix=".dangan-tmp-") as tmp:
+                doc = render_form(self.ws, filelist.FORM_ID, data, formats=("pdf",), out_dir=Path(tmp),
+                                  numbers=self.numbers(), clock=self.clock)
+                os.replace(doc.files["pdf"], out)
+        outfiles.record_written(self.ws, out)
         return out
 
     def verify(self, *, progress: Progress | None = None, index: bool | None = None) -> Any:

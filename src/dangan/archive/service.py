@@ -66,6 +66,7 @@ from dangan.dates import parse_date
 from dangan.docnumber import split_doc_number
 from dangan.errors import ArchiveError, ConfigError, InputError, RetentionError, SearchIndexError
 from dangan.fsutil import atomic_copy, fsync_dir, unique_path
+from dangan.names import readable
 
 if TYPE_CHECKING:
     from dangan.content.extract import Extraction
@@ -313,7 +314,7 @@ class Archive(Custody):
 
         return _Prepared(req=FilingRequest(path=path, category=""), src=path, sha256=sha256_bytes(data),
                          size=len(data), extraction=extract_bytes(data, name=str(path), with_text=with_text),
-                         original_name=name or path.name)
+                         original_name=readable(name or path.name))
 
     @contextlib.contextmanager
     def _filing_tx(self, *, shared: bool = False) -> Iterator[_Tx]:

@@ -22,10 +22,12 @@ SOURCE_NAMES = {"generated": "系统生成", "scanned": "扫描件", "manual": "
 
 
 def _result_dict(ws_archive_dir: Path, src: Path, result: Any) -> dict[str, Any]:
+    from dangan.app import readable
+
     record = result.record
     original = record.original
     return {
-        "file": str(src),
+        "file": readable(src),
         "archival_code": record.archival_code,
         "duplicate": result.duplicate,
         "sha256": original.sha256 if original else None,
@@ -233,10 +235,12 @@ def categories_command(ctx: click.Context, as_json: bool) -> None:
 @click.option("--category", "-c", default=None, help="类别代码（默认：全部类别，每类一节）")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf", help="输出格式")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
+@click.option("--force", is_flag=True, help="覆盖 --out 处已有的、不是 dangan 生成的文件（工作区自己的文件始终不能覆盖）")
 @click.pass_context
-def catalogue_command(ctx: click.Context, year: int, category: str | None, fmt: str, out: Path | None) -> None:
+def catalogue_command(ctx: click.Context, year: int, category: str | None, fmt: str, out: Path | None,
+                      force: bool) -> None:
     """打印归档文件目录（A4 横向，每页重复表头，带页码）。"""
-    path = app(ctx).catalogue(year=year, category=category, fmt=fmt, out=out)
+    path = app(ctx).catalogue(year=year, category=category, fmt=fmt, out=out, force=force)
     click.echo(f"归档文件目录：{path}")
 
 

@@ -86,11 +86,16 @@ def doc_title(form: FormDef, values: Mapping[str, Any]) -> str:
 
 
 def output_path(out_dir: Path, doc_number: str, title: str, fmt: str) -> Path:
-    """``<out>/<doc_number>_<title>.<fmt>``; never outside ``out_dir``."""
+    """``<out>/<doc_number>_<title>.<fmt>``; never outside ``out_dir``, never over an existing file.
+
+    (Every document gets a new 文号, so a file of that name is not one this run wrote.)
+    """
     name = safe_filename(f"{doc_number}_{title}") + f".{fmt}"
     path = out_dir / name
     if path.resolve().parent != out_dir.resolve():
         raise FormError(f"输出文件名不安全：{name}", path=out_dir)
+    if os.path.lexists(path):
+        raise FormError(f"输出目录中已有同名文件 {name}，为避免覆盖已拒绝；请换一个输出目录", path=path)
     return path
 
 

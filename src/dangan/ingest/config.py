@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from dangan.config import Workspace
+from dangan.config import CONFIG_NAME, Workspace
 from dangan.errors import ConfigError
 from dangan.ingest.filters import IgnoreFilter
 
@@ -45,6 +45,9 @@ def entry_from_table(ws: Workspace, table: dict[str, Any], *, index: int = 1) ->
             f"on_success 只能是 delete 或 move，实际为「{on_success}」", field=f"watch[{index}].on_success"
         )
     recursive = bool(table.get("recursive", False))
+    problem = ws.watch_problem(folder, recursive=recursive)
+    if problem is not None:
+        raise ConfigError(problem, path=ws.root / CONFIG_NAME, field=f"watch[{index}].path")
     return WatchEntry(
         folder=folder.resolve(),
         category=str(table.get("category") or "auto"),

@@ -14,6 +14,7 @@ Any :class:`IngestError` sends the file to quarantine with a reason.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -31,6 +32,7 @@ from dangan.ingest.config import WatchEntry
 from dangan.ingest.rules import Rule, compile_rules
 from dangan.ingest.stability import file_signature
 from dangan.ingest.steps import CLAIM_PREFIX, FALLBACK_CATEGORY, restore_claims
+from dangan.names import readable
 
 __all__ = ["CLAIM_PREFIX", "FALLBACK_CATEGORY", "IntakeStatus", "Outcome", "Pipeline", "restore_claims"]
 
@@ -62,11 +64,12 @@ class Outcome:
 
     def line(self) -> str:
         """``scan.jpg → Z001-2026-D10-ZX-0003  二维码 ZX-2026-0007（签字件）``."""
+        name = readable(self.source.name)
         if self.status in (IntakeStatus.FILED, IntakeStatus.SIGNED, IntakeStatus.DUPLICATE):
-            return f"{self.source.name} → {self.code}  {self.how}"
+            return f"{name} → {self.code}  {self.how}"
         if self.status is IntakeStatus.QUARANTINED:
-            return f"{self.source.name} → 隔离区  {self.message}"
-        return f"{self.source.name} → 暂不处理  {self.message or self.status}"
+            return f"{name} → 隔离区  {self.message}"
+        return f"{name} → 暂不处理  {self.message or self.status}"
 
 
 class Pipeline:
@@ -119,6 +122,8 @@ class Pipeline:
         sig = file_signature(path)
         if sig is None:
             return Outcome(path, IntakeStatus.GONE, message="文件已不存在")
+        if not sig.regular:
+            return self._quarantine(path, steps.not_regular_error(path))
         staged: steps.Staged | None = None
         try:
             staged = steps.stage(path, sig, staging_dir=self.staging_dir, max_mb=self.max_mb)
@@ -134,11 +139,17 @@ class Pipeline:
     def _file_staged(self, path: Path, entry: WatchEntry, staged: steps.Staged) -> Outcome:
         existing = self.archive.find_by_sha256(staged.sha256)
         if existing is not None:
-            self.archive.record_duplicate(existing, source_name=path.name)
+            self.archive.record_duplicate(existing, source_name=readable(path.name))
             steps.finish(path, entry, sha256=staged.sha256, duplicate=True)
             return Outcome(path, IntakeStatus.DUPLICATE, code=existing.archival_code, how="重复文件（已归档，记录一次重复）")
         ocr, missing = self._ocr()
-        reading = steps.read(staged.path, path.name, ocr=ocr, ocr_missing=missing)
+        try:
+            reading = steps.read(staged.path, path.name, ocr=ocr, ocr_missing=missing)
+        except IngestError:
+            raise
+        except Exception as e:  # a reader library failed on this file's content: quarantine it, never stop
+            raise IngestError("文件内容无法读取（读取时出现意外错误）", path=path,
+                              detail=f"{type(e).__name__}: {e}") from e
         decision = steps.classify(entry, reading, rules=self.rules, find_by_doc_number=self.archive.find_by_doc_number)
         try:
             result = steps.file(self.archive, path, entry, staged, reading, decision)
@@ -157,7 +168,7 @@ class Pipeline:
         return Outcome(path, status, code=result.record.archival_code, how=decision.how, warnings=reading.warnings)
 
     def _quarantine(self, path: Path, error: IngestError) -> Outcome:
-        if not path.exists():
+        if not os.path.lexists(path):
             return Outcome(path, IntakeStatus.GONE, message="文件已不存在")
         if path.parent == self.quarantine_dir:  # a retry: keep it, refresh the reason
             q.rewrite_reason(path, message=error.message, detail=error.detail, now=self.clock.now())

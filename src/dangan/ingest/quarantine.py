@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dangan.fsutil import atomic_write_bytes, fsync_dir, unique_path
+from dangan.names import readable
 
 REASON_SUFFIX = ".reason.txt"
 
@@ -31,12 +32,13 @@ def reason_path(path: Path) -> Path:
 
 
 def reason_text(*, origin: Path, message: str, detail: str | None, when: dt.datetime) -> str:
-    """The reason file's text (pure)."""
+    """The reason file's text (pure).  Every value is one line (:func:`~dangan.names.readable`): a newline
+    in a file name cannot start a line of its own, such as a second 来源：."""
     lines = [
-        f"来源：{origin}",
+        f"来源：{readable(origin)}",
         f"时间：{when.isoformat(timespec='seconds')}",
-        f"原因：{message}",
-        f"技术细节：{detail or '（无）'}",
+        f"原因：{readable(message)}",
+        f"技术细节：{readable(detail or '（无）')}",
         "",
         "处理办法：修正或重新扫描后放回监视目录；或运行 dangan watch --retry-quarantine 重试。",
         "",
@@ -51,9 +53,12 @@ def move_file(src: Path, target: Path) -> None:
         os.rename(src, target)
     except OSError:
         tmp = target.with_name(".dangan-tmp-" + target.name)
-        shutil.copy2(src, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        if os.path.islink(src):  # the link itself, never what it points to
+            os.symlink(os.readlink(src), tmp)
+        else:
+            shutil.copy2(src, tmp, follow_symlinks=False)  # a FIFO or device raises: it stays where it is
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
         src.unlink()
     fsync_dir(target.parent)
@@ -92,7 +97,7 @@ def quarantine(
     text = reason_text(origin=src, message=message, detail=detail, when=when)
     atomic_write_bytes(reason_path(target), text.encode("utf-8"))
     move_file(src, target)
-    return QuarantineEntry(target, reason_path(target), str(src))
+    return QuarantineEntry(target, reason_path(target), readable(src))
 
 
 def read_origin(reason: Path) -> str | None:
@@ -110,14 +115,14 @@ def entries(folder: Path) -> list[QuarantineEntry]:
     out = []
     for reason in sorted(folder.glob("*" + REASON_SUFFIX)):
         f = reason.with_name(reason.name[: -len(REASON_SUFFIX)])
-        if f.is_file():
+        if os.path.lexists(f):  # a quarantined link is listed too (never followed)
             out.append(QuarantineEntry(f, reason, read_origin(reason) or ""))
     return out
 
 
 def release(entry: QuarantineEntry) -> None:
     """Forget an entry's reason once its file has left the quarantine."""
-    if not entry.path.exists():
+    if not os.path.lexists(entry.path):
         entry.reason.unlink(missing_ok=True)
 
 

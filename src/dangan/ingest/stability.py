@@ -7,42 +7,73 @@ are injected, so tests drive the tracker without sleeping or real events.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
 class Signature:
-    """What must stay unchanged: size and mtime (ns)."""
+    """What must stay unchanged: size and mtime (ns) of the entry itself (a link is not followed).
+
+    ``regular`` is False for a symbolic link, a FIFO, a socket or a device: such an entry is never
+    read, only quarantined (:meth:`dangan.ingest.pipeline.Pipeline.process`).
+    """
 
     size: int
     mtime_ns: int
+    regular: bool = True
 
 
 def file_signature(path: Path) -> Signature | None:
-    """The file's signature, or None if it is gone or not a regular file."""
+    """The entry's signature (``lstat``: a symbolic link is not followed), or None if it is gone or a folder."""
     try:
-        st = os.stat(path)
+        st = os.lstat(path)
     except OSError:
         return None
-    if not os.path.isfile(path):
+    if stat.S_ISDIR(st.st_mode):
         return None
-    return Signature(st.st_size, st.st_mtime_ns)
+    return Signature(st.st_size, st.st_mtime_ns, regular=stat.S_ISREG(st.st_mode))
 
 
 def can_open(path: Path) -> bool:
-    """Whether the file opens for reading (Windows scanners may hold a lock)."""
+    """Whether the file opens for reading (Windows scanners may hold a lock).
+
+    An entry that is not a regular file is never opened (a FIFO would block): it is ready at once.
+    """
+    sig = file_signature(path)
+    if sig is None:
+        return False
+    if not sig.regular:
+        return True
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             fh.read(1)
     except OSError:
         return False
     return True
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading only if it is a regular file itself: not through a symbolic link
+    (``O_NOFOLLOW``), and never a FIFO or device (checked on the open file, so nothing can be swapped in
+    between).  OSError otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "不是普通文件", str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @dataclass

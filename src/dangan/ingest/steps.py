@@ -18,14 +18,15 @@ from typing import Any
 
 from dangan.archive.model import FilingRequest, FilingResult, Record, Source
 from dangan.content.formats import IMAGE_FORMATS, TextSource
-from dangan.content.hashing import copy_hashing, sha256_file
+from dangan.content.hashing import stream_sha256
 from dangan.errors import ArchiveError, DanganError, IngestError
 from dangan.fsutil import fsync_dir, unique_path
 from dangan.ingest import pages, qr
 from dangan.ingest.config import OnSuccess, WatchEntry
 from dangan.ingest.rules import Rule
 from dangan.ingest.rules import classify as classify_text
-from dangan.ingest.stability import Signature, file_signature
+from dangan.ingest.stability import Signature, file_signature, open_regular
+from dangan.names import readable
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +75,47 @@ def stage(path: Path, sig: Signature, *, staging_dir: Path, max_mb: float) -> St
     staging_dir.mkdir(parents=True, exist_ok=True)
     target = unique_path(staging_dir, f"{os.getpid()}-{path.stem[:60]}{path.suffix.lower()}")
     try:
-        sha, _ = copy_hashing(path, target)
+        sha, _ = copy_regular(path, target)
     except OSError as e:
         target.unlink(missing_ok=True)
-        if file_signature(path) is None:
+        if file_signature(path) != sig:  # gone, or swapped for a link meanwhile: looked at again later
             return None
         raise IngestError("文件无法读取", path=path, detail=f"{type(e).__name__}: {e}") from e
-    if file_signature(path) != sig or sha256_file(path)[0] != sha:
+    if file_signature(path) != sig or _sha256_of_regular(path) != sha:
         target.unlink(missing_ok=True)
         return None
     return Staged(target, sha, sig.size)
+
+
+def copy_regular(path: Path, target: Path) -> tuple[str, int]:
+    """Copy ``path`` (only if it is a regular file of its own: :func:`open_regular`) to ``target``, fsynced;
+    (digest, size) of the bytes copied."""
+    with open_regular(path) as inp, open(target, "wb") as out:
+        result = stream_sha256(inp, out)
+        out.flush()
+        os.fsync(out.fileno())
+    return result
+
+
+def _sha256_of_regular(path: Path) -> str | None:
+    """SHA-256 of ``path`` if it is (still) a regular file of its own, else None."""
+    try:
+        with open_regular(path) as fh:
+            return stream_sha256(fh)[0]
+    except OSError:
+        return None
+
+
+def not_regular_error(path: Path) -> IngestError:
+    """Why a symbolic link or special file in an inbox is not filed (it is quarantined as it is)."""
+    if os.path.islink(path):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "？"
+        return IngestError(f"这是符号链接（快捷方式），不归档：已隔离链接本身，没有读取它指向的 {readable(target)}",
+                           path=path, detail="symbolic link")
+    return IngestError("这不是普通文件（命名管道、设备或套接字），不归档", path=path, detail="not a regular file")
 
 
 # -- 2. read -------------------------------------------------------------------------------------------
@@ -221,7 +253,7 @@ def file(archive: Any, path: Path, entry: WatchEntry, staged: Staged, reading: R
     if record is not None:
         try:
             return archive.attach_signed_copy(record.archival_code, staged.path, text=reading.text,  # type: ignore[no-any-return]
-                                              text_source=text_source, original_name=path.name)
+                                              text_source=text_source, original_name=readable(path.name))
         except ArchiveError as e:  # e.g. the record was disposed: a clerk must decide
             raise IngestError(f"二维码指向的档案 {record.archival_code} 不能添加签字件：{e.message}", path=path,
                               detail=str(e)) from e
@@ -238,9 +270,10 @@ def filing_request(path: Path, entry: WatchEntry, staged: Staged, reading: Readi
     if not reading.text:
         meta["无文字"] = "是"
     return FilingRequest(
-        path=staged.path, category=category, title=str(entry.meta.get("title") or path.stem), source=Source.SCANNED,
+        path=staged.path, category=category, title=str(entry.meta.get("title") or readable(path.stem)),
+        source=Source.SCANNED,
         building=_opt(entry.meta.get("building")), unit=_opt(entry.meta.get("unit")),
-        room=_opt(entry.meta.get("room")), meta=meta, original_name=path.name, text=reading.text or "",
+        room=_opt(entry.meta.get("room")), meta=meta, original_name=readable(path.name), text=reading.text or "",
         text_source=str(reading.text_source) if reading.text else str(TextSource.NONE),
     )
 
@@ -265,7 +298,7 @@ def finish(path: Path, entry: WatchEntry, *, sha256: str, duplicate: bool) -> bo
     claimed = _claim(path)
     if claimed is None:
         return True  # already gone
-    if sha256_file(claimed)[0] != sha256:
+    if _sha256_of_regular(claimed) != sha256:
         restore_claim(claimed)
         return False
     if entry.on_success is OnSuccess.MOVE:

@@ -26,6 +26,7 @@ from dangan.ingest import quarantine as q
 from dangan.ingest.config import OnSuccess, WatchEntry, watch_entries
 from dangan.ingest.pipeline import IntakeStatus, Outcome, Pipeline, restore_claims
 from dangan.ingest.stability import StabilityTracker, can_open, file_signature, is_settled
+from dangan.names import readable
 
 log = logging.getLogger(__name__)
 
@@ -107,17 +108,24 @@ class Watcher:
     # -- processing --------------------------------------------------------
 
     def process(self, path: Path) -> Outcome | None:
+        """One file, whatever happens: no exception while processing it stops the watcher.
+
+        A bad file's content is quarantined by the pipeline; any other failure (the archive refused, a
+        network share went away, an error nobody foresaw) is reported and the file stays in the inbox,
+        to be taken again at the next scan.
+        """
         entry = self.entry_for(path)
         if entry is None:
             return None
-        try:
-            outcome = self.pipeline.process(path, entry)
-        except DanganError as e:  # e.g. the archive refused: the file stays in the inbox
-            outcome = Outcome(path, IntakeStatus.ERROR, message=str(e))
-        except OSError as e:  # e.g. a network share went away: retried at the next scan
-            outcome = Outcome(path, IntakeStatus.ERROR, message=f"文件系统错误：{e}")
-        self.on_outcome(outcome)
+        outcome = guarded(path, lambda: self.pipeline.process(path, entry))
+        self._report(outcome)
         return outcome
+
+    def _report(self, outcome: Outcome) -> None:
+        try:
+            self.on_outcome(outcome)
+        except Exception:  # noqa: BLE001 - a failing report (e.g. the terminal) must not stop the loop
+            log.exception("could not report the outcome of %s", readable(outcome.source))
 
     def run_once(self, *, max_wait: float | None = None) -> list[Outcome]:
         """Process what is there now and return.
@@ -230,12 +238,9 @@ class Watcher:
             outcomes = []
             for item in q.entries(self.pipeline.quarantine_dir):
                 entry = self._entry_for_origin(item.origin)
-                try:
-                    outcome = self.pipeline.process(item.path, entry)
-                except DanganError as e:
-                    outcome = Outcome(item.path, IntakeStatus.ERROR, message=str(e))
+                outcome = guarded(item.path, lambda: self.pipeline.process(item.path, entry))  # noqa: B023
                 q.release(item)
-                self.on_outcome(outcome)
+                self._report(outcome)
                 outcomes.append(outcome)
             return outcomes
 
@@ -246,6 +251,20 @@ class Watcher:
                 if entry.folder == Path(origin).parent or entry.folder in Path(origin).parents:
                     return entry
         return WatchEntry(folder=self.pipeline.quarantine_dir, on_success=OnSuccess.MOVE)
+
+
+def guarded(path: Path, process: Callable[[], Outcome]) -> Outcome:
+    """``process()``, with any exception turned into an ERROR outcome for ``path`` (the per-file boundary)."""
+    try:
+        return process()
+    except DanganError as e:  # e.g. the archive refused: the file stays in the inbox
+        return Outcome(path, IntakeStatus.ERROR, message=str(e))
+    except OSError as e:  # e.g. a network share went away: retried at the next scan
+        return Outcome(path, IntakeStatus.ERROR, message=readable(f"文件系统错误：{e}"))
+    except Exception as e:  # noqa: BLE001 - nothing one file does may stop the watcher
+        log.exception("unexpected error on %s", readable(path))
+        return Outcome(path, IntakeStatus.ERROR,
+                       message=readable(f"处理时出现意外错误，文件留在监视目录稍后重试：{type(e).__name__}: {e}"))
 
 
 def _walk(folder: Path, *, recursive: bool) -> Iterator[Path]:

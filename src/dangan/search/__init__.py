@@ -95,12 +95,21 @@ def open_backend(ws: Workspace) -> SearchBackend:
 
 def search(backend: SearchBackend, text: str, filters: Filters | None = None, *, limit: int = 10,
            offset: int = 0) -> SearchResults:
-    """Parse ``text`` with the backend's analyzer and search it."""
+    """Parse ``text`` with the backend's analyzer and search it.
+
+    A blank ``text`` searches everything (within ``filters``); a text made only of operators or
+    punctuation (``NOT``, ``"``, ``*``, ``:``) raises :class:`~dangan.errors.QueryError` rather than
+    returning every record.
+    """
     from dataclasses import replace
 
-    from dangan.search.query import parse
+    from dangan.errors import QueryError
+    from dangan.search.query import Everything, parse
 
-    results = backend.search(parse(text, analyzer=backend.analyzer), filters, limit=limit, offset=offset)
+    node = parse(text, analyzer=backend.analyzer)
+    if text.strip() and isinstance(node, Everything):
+        raise QueryError(f"检索式「{text.strip()}」中没有可检索的词（只有运算符或标点）：请输入要找的字词，如 噪音投诉")
+    results = backend.search(node, filters, limit=limit, offset=offset)
     return replace(results, query=text)
 
 
