@@ -150,6 +150,20 @@ def test_an_electronic_copy_carries_the_watermark_on_every_page(ws: Workspace, t
             app.lending.out([code], to="王", purpose="x", due=dt.date(2026, 12, 31), copy_to=ws.archive_dir / "x")
 
 
+def test_an_electronic_copy_never_goes_into_a_watched_folder(ws: Workspace, tmp_path: Path, clock: FixedClock) -> None:
+    inbox = tmp_path / "扫描投递"
+    inbox.mkdir()
+    toml = ws.root / "dangan.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + f'\n[[watch]]\npath = "{inbox}"\ncategory = "TS"\n',
+                    encoding="utf-8")
+    with Dangan.open(ws.root, clock=clock, index=False) as app:
+        [filed] = app.file([_pdf(tmp_path / "one.pdf", 1)], category="TS")
+        code = filed.result.record.archival_code
+        with pytest.raises(WorkspaceError, match="监视目录"):
+            app.lending.out([code], to="王", purpose="x", due=dt.date(2026, 12, 31), copy_to=inbox / "借阅")
+        assert app.lending.list() == [] and list(inbox.iterdir()) == []
+
+
 def test_the_cli_lends_lists_and_files_the_monthly_register(cli, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "old.txt"
     path.write_text("2010年空置房巡查记录", encoding="utf-8")
@@ -160,7 +174,9 @@ def test_the_cli_lends_lists_and_files_the_monthly_register(cli, ws: Workspace, 
     assert out.exit_code == 0 and f"已借出：{code}" in out.output
     listed = json.loads(cli("lend", "list", "--json").output)
     assert [(x["code"], x["borrower"], x["overdue"]) for x in listed] == [(code, "张审计", False)]
-    assert json.loads(cli("archive", "show", code, "--json").output)["status"] == "lent"
+    shown = json.loads(cli("archive", "show", code, "--json").output)
+    assert shown["status"] == "lent" and shown["loans"][0]["borrower"] == "张审计"
+    assert "借出：#1 张审计（年度审计）" in cli("archive", "show", code).output
     found = cli("search", "空置房巡查", "--status", "lent", "--json")
     assert code in found.output
     register = cli("lend", "register", "--month", "2026-12")

@@ -61,7 +61,9 @@ class Lending:
         rules.check_request(req, today=self.app.clock.today())
         if copy_to is None:
             return LendOutcome(self.app.archive.lend(req))
-        target = self.app.ws.output_target(copy_to)
+        from dangan.app.outputs import output_folder
+
+        target = output_folder(self.app, copy_to)
         target.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=target, prefix=".dangan-tmp-") as tmp:
             made = [self._copy(code, to, Path(tmp)) for code in req.codes]

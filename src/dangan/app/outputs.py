@@ -92,6 +92,19 @@ def _cleanup_at_exit(font_config: Any) -> None:
     atexit.register(remove)
 
 
+def output_folder(app: Dangan, path: Path) -> Path:
+    """A folder chosen by the user for what dangan hands out: outside the archive, index, state, templates,
+    quarantine (``Workspace.output_target``) and every watched folder (it would be filed as scans)."""
+    from dangan.errors import WorkspaceError
+
+    target = app.ws.output_target(path)
+    for entry in app.watch_entries():
+        folder = Path(entry.folder).resolve()
+        if target == folder or folder in target.parents:
+            raise WorkspaceError(f"不能写到监视目录 {folder} 中（会被当作扫描件归档）", path=target)
+    return target
+
+
 class Outputs:
     """``app.outputs``: renditions (归档章) and the 四性检测 report."""
 

@@ -100,11 +100,9 @@ class Transfers:
 
     def target(self, to: Path) -> Path:
         """The package folder: outside every folder of dangan's own, and not an existing non-empty folder."""
-        target = self.app.ws.output_target(to)
-        for entry in self.app.watch_entries():
-            folder = Path(entry.folder).resolve()
-            if target == folder or folder in target.parents:
-                raise WorkspaceError(f"移交包不能写到监视目录 {folder} 中（会被当作扫描件归档）", path=target)
+        from dangan.app.outputs import output_folder
+
+        target = output_folder(self.app, to)
         if target.is_symlink() or (target.exists() and (not target.is_dir() or any(target.iterdir()))):
             raise WorkspaceError("移交包目录已存在且不是空目录；为避免覆盖文件已拒绝，请换一个目录", path=target)
         return target

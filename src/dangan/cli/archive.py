@@ -99,16 +99,23 @@ def show_command(ctx: click.Context, code: str, as_json: bool) -> None:
     """显示一件档案的元数据、文件和冻结情况。"""
     from dangan.app import record_to_dict
 
-    details = app(ctx).show(code)
+    dangan = app(ctx)
+    details = dangan.show(code)
     record, expiry, holds = details.record, details.expiry, details.holds
+    loans = dangan.lending.list(code=record.archival_code, active_only=True)
     if as_json:
         data = record_to_dict(record)
         data["expiry"] = expiry.isoformat() if expiry else None
         data["holds"] = [h.to_dict() for h in holds]
+        data["loans"] = [v.to_dict() for v in loans]
         echo_json(data)
         return
     for label, value in _show_lines(record, expiry, holds):
         click.echo(f"{label}：{value}")
+    for v in loans:
+        late = f"，已逾期 {v.days_overdue} 天" if v.days_overdue else ""
+        click.echo(f"借出：#{v.loan.id} {v.loan.borrower}（{v.loan.purpose}），{v.loan.lent_at:%Y-%m-%d} 借出，"
+                   f"应还 {v.loan.due.isoformat()}{late}")
 
 
 ROLE_NAMES = {"original": "归档文件", "attachment": "附件", "signed": "签字扫描件",

@@ -103,7 +103,7 @@ def _overlay(src: Source, values: stamping.StampValues, info: pdfa.DocInfo, rend
     except pikepdf.PdfError as e:
         raise ArchiveError("PDF 无法打开，不能加盖归档章", path=src.name or None, detail=str(e)) from e
     with pdf:
-        if pdf.is_encrypted or _forbidden(pdf):
+        if pdf.is_encrypted:
             raise _NeedsWrapper
         w, h = stamping.displayed_size_mm(pdf.pages[0])
         box = stamping.choose_box(render_page(src.data, 0, dpi=PROBE_DPI), w, h)
@@ -121,16 +121,9 @@ def _overlay(src: Source, values: stamping.StampValues, info: pdfa.DocInfo, rend
                 stamping.overlay(pdf, i, single)
         pdfa.conform(pdf, info)
         data = pdfa.save(pdf)
-    if pdfa.check(data):
+    if pdfa.check(data):  # what copying the pages carried along (fonts not embedded, scripts, links out)
         raise _NeedsWrapper
     return Rendition(data, "overlay", len(layer_text.texts), box)
-
-
-def _forbidden(pdf: Any) -> bool:
-    """Problems that copying the pages would carry into the copy (fonts not embedded, scripts, links out)."""
-    found = pdfa.check_open(pdf)
-    fixable = ("XMP", "输出意图", "文件标识", "文档信息", "没有 XMP")
-    return any(not any(word in p for word in fixable) for p in found)
 
 
 # -- wrapper ---------------------------------------------------------------------------------------
