@@ -86,6 +86,7 @@ def test_the_records_handed_over_are_marked_and_the_transfer_is_in_their_history
     with Dangan.open(exported["ws"], clock=exported["clock"], index=False) as app:
         register = app.record(exported["result"].register)
         assert register.category == "DA" and register.form_id == "transfer-register"
+        assert register.form_data["package"] == register.meta["package"] == "pkg"  # the folder handed over
         for code in exported["forms"] + [exported["scan"], exported["gone"]]:
             record = app.record(code)
             assert record.meta["transfer"] == register.archival_code

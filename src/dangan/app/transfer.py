@@ -86,7 +86,8 @@ class Transfers:
         target.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".dangan-tmp-transfer-"))
         try:
-            result = self._write(work, records, year=year, category=code, verify=verify, receiver=receiver)
+            result = self._write(work, records, year=year, category=code, verify=verify, receiver=receiver,
+                                 package=target.name)
             if target.exists():
                 target.rmdir()  # empty (checked by target())
             os.replace(work, target)
@@ -108,7 +109,7 @@ class Transfers:
         return target
 
     def _write(self, work: Path, records: Sequence[Record], *, year: int, category: str | None, verify: Any,
-               receiver: str | None) -> ExportResult:
+               receiver: str | None, package: str) -> ExportResult:
         from dangan.archive.audit import EVENT_NAMES
         from dangan.outputs.report import volume
 
@@ -122,7 +123,7 @@ class Transfers:
         atomic_write_bytes(work / mf.NAME, manifest)
         digests = mf.digest_bytes(manifest)
         register = self._register(work, counts, digests, year=year, category=category, verify=verify,
-                                  receiver=receiver, package=work.name)
+                                  receiver=receiver, package=package)
         return ExportResult(work, counts.items, counts.files, volume(counts.bytes), digests.sha256, digests.sm3,
                             register)
 
