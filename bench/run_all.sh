@@ -11,6 +11,7 @@ $PY bench/bench_forms.py            # one notice PDF/DOCX; 2,000 notices + merge
 $PY bench/bench_archive.py          # filing 10,000 PDFs; verify vs sha256sum on 1 GB
 $PY bench/bench_search.py           # indexing vs jieba; latency at 10k and 100k; rebuild memory
 $PY bench/bench_watch.py            # stable -> searchable; 500 files; OCR; QR decode
+$PY bench/bench_outputs.py          # renditions per second (1 and 20 pages); transfer export of 10,000 records
 $PY bench/bench_startup.py          # CLI start-up: search, archive list vs --help
 $PY bench/bench_ocr.py              # OCR evaluation: recall, lost lines, s/page, rapidocr defaults vs dangan's settings
 uptime
