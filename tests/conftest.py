@@ -10,12 +10,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from dangan.clock import FixedClock
 from dangan.config import Workspace, init_workspace
 
 #: The day every CLI test runs on (the product uses the real clock; tests never depend on today's date).
 TODAY = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+# Property tests never depend on the machine's speed: hypothesis's 200 ms deadline per example (and its
+# too-slow health check) fail them on a loaded 2-core machine (test_expiry_property did, at load 8).
+settings.register_profile("dangan", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("dangan")
 
 
 @pytest.fixture
