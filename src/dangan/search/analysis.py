@@ -139,17 +139,18 @@ def needs_check(piece: str) -> bool:
 # ---------------------------------------------------------------- the configured analyzer
 
 
-def read_user_dict(path: Path) -> tuple[str, ...]:
-    """The words of a user dictionary (one per line, optionally ``word freq``; ``#`` comments)."""
+def read_user_dict(path: Path) -> tuple[tuple[str, int | None], ...]:
+    """The (word, frequency or None) lines of a user dictionary (``word [freq]``; ``#`` starts a comment)."""
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as e:
         raise SearchIndexError(f"无法读取分词词典：{e}", path=path) from e
-    words = []
+    words: list[tuple[str, int | None]] = []
     for line in lines:
         parts = line.split()
         if parts and not parts[0].startswith("#"):
-            words.append(parts[0])
+            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+            words.append((parts[0], freq or None))
     return tuple(words)
 
 
@@ -172,10 +173,10 @@ class Analyzer:
     def cut(self, run: str) -> list[str]:
         """A run of Chinese cut into the words a query means (装修违规 → 装修, 违规)."""
         if self._cutter is None:
-            from dangan.search.words import Cutter
+            from dangan.search.words import Cutter, WordStore
 
             extra = read_user_dict(self.user_dict) if self.user_dict is not None else ()
-            self._cutter = Cutter((*DOMAIN_WORDS, *self.user_words, *extra))
+            self._cutter = Cutter(WordStore.open(DOMAIN_WORDS), [*((w, None) for w in self.user_words), *extra])
         return [w for w in self._cutter.cut(run) if w.strip()]
 
     def pieces(self, text: str, *, exact: bool) -> list[str]:
