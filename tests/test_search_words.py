@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dangan.search.analysis import CJK_RUN, DOMAIN_WORDS
+from dangan.search.analysis import DOMAIN_WORDS, cjk_runs
 from dangan.search.words import Cutter, WordStore
 
 EVAL = Path(__file__).parent / "eval"
@@ -44,9 +44,9 @@ def corpus_runs() -> list[str]:
     runs: set[str] = set()
     for line in (EVAL / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
-        runs.update(CJK_RUN.findall(f"{d['title']}\n{d['text']}"))
+        runs.update(cjk_runs(f"{d['title']}\n{d['text']}"))
     for q in json.loads((EVAL / "queries.json").read_text(encoding="utf-8")):
-        runs.update(CJK_RUN.findall(q["query"]))
+        runs.update(cjk_runs(q["query"]))
     return sorted(runs)
 
 

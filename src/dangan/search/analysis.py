@@ -34,12 +34,14 @@ from dangan.errors import SearchIndexError
 ANALYSIS_VERSION = 2
 
 # CJK Unified Ideographs incl. extensions A and B-F (rare characters in names), compatibility.
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-CJK_RUN = re.compile(f"[{CJK}]+")
+CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+CJK = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in CJK_RANGES)
 ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-_./][A-Za-z0-9]+)*")
+# The one pattern with the CJK class (compiling a class of 28,000 characters costs milliseconds
+# at every start-up): the other checks go by code point.
 RUN_OR_ASCII = re.compile(f"([{CJK}]+)|({ASCII_TOKEN.pattern})")
 _ASCII_PART = re.compile(r"[A-Za-z0-9]+")
-_EDGE = re.compile(f"(?<=[A-Za-z0-9])([{CJK}])(?![{CJK}])|(?<![{CJK}])([{CJK}])(?=[A-Za-z0-9])")
+_ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 #: A unit written as in 3栋1201室, 12幢2单元0403, 5号楼1502: numbers joined by unit characters.
 UNIT = re.compile(r"[0-9]+(?:(?:号楼|单元|[栋幢座楼层室户号])[0-9]+)+(?:室|户|号)?")
 
@@ -58,8 +60,19 @@ DOMAIN_WORDS: tuple[str, ...] = (
 )
 
 
+def is_cjk_char(c: str) -> bool:
+    o = ord(c)
+    return any(lo <= o <= hi for lo, hi in CJK_RANGES)
+
+
 def is_cjk(text: str) -> bool:
-    return bool(CJK_RUN.fullmatch(text))
+    """Whether ``text`` is a non-empty run of Chinese characters."""
+    return bool(text) and all(map(is_cjk_char, text))
+
+
+def cjk_runs(text: str) -> list[str]:
+    """The runs of Chinese characters in ``text``."""
+    return [m.group(1) for m in RUN_OR_ASCII.finditer(text) if m.group(1) is not None]
 
 
 def bigrams(text: str) -> list[str]:
@@ -98,7 +111,18 @@ def edge_characters(text: str) -> set[str]:
     the edges of every run are indexed as single-character terms: such a
     piece needs that one term, not every bigram it may start.
     """
-    return {m.group(1) or m.group(2) for m in _EDGE.finditer(text)}
+    out: set[str] = set()
+    last = len(text) - 1
+    for i, c in enumerate(text):
+        if not is_cjk_char(c):
+            continue
+        before = text[i - 1] if i else ""
+        after = text[i + 1] if i < last else ""
+        cjk_before = bool(before) and is_cjk_char(before)
+        cjk_after = bool(after) and is_cjk_char(after)
+        if (before in _ASCII_ALNUM and not cjk_after) or (after in _ASCII_ALNUM and not cjk_before):
+            out.add(c)
+    return out
 
 
 def merge_singles(words: list[str]) -> list[str]:

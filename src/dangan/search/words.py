@@ -25,11 +25,11 @@ import importlib.util
 import json
 import math
 import os
-import re
 import sqlite3
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
+from itertools import groupby
 from pathlib import Path
 
 #: Bump when the store's layout or content changes.
@@ -37,8 +37,8 @@ FORMAT = 1
 MIN_FLOAT = -3.14e100
 #: Default frequency floor of an added word (as jieba's ``add_word`` was called by dangan).
 ADDED_WORD_FREQ = 2000
-#: What jieba calls Chinese (its ``re_han``); other characters of a run are words of their own.
-_HAN = re.compile("([\u4e00-\u9fd5]+)")
+#: What jieba calls Chinese (its ``re_han``, U+4E00–U+9FD5); other characters of a run are words of their own.
+HAN = ("\u4e00", "\u9fd5")
 _PREV = {"B": "ES", "M": "MB", "S": "SE", "E": "BM"}
 STATES = "BMES"
 
@@ -189,9 +189,9 @@ class Cutter:
 
     def cut(self, run: str) -> list[str]:
         out: list[str] = []
-        for i, block in enumerate(_HAN.split(run)):
-            if i % 2:
-                out.extend(self._cut_han(block))
+        for han, block in groupby(run, key=lambda c: HAN[0] <= c <= HAN[1]):
+            if han:
+                out.extend(self._cut_han("".join(block)))
             else:
                 out.extend(block)  # characters jieba does not call Chinese: one word each
         return out
