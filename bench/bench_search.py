@@ -4,10 +4,13 @@
 
 ``cli``
     ``dangan search`` against ``dangan --help``, alternated in one run
-    (``--cli-rounds``, the first round dropped, medians): a query with an
+    (``--cli-rounds`` after a warm-up round, medians): a query with an
     unspaced run of 3+ Chinese characters (装修违规通知未送达, the one issue 8
     timed), a short one and a unit.  Wall time and the command's CPU time
-    (less disturbed by other load on the machine).  ``--baseline SRC`` times
+    (less disturbed by other load on the machine).  Also, as ``current
+    part: …``, pieces of a search alone (:data:`PARTS`: the interpreter,
+    click, importing Whoosh, opening the app, parsing), to show where the
+    time goes.  ``--baseline SRC`` times
     the same commands on another version's ``src/`` in the same run, in its
     own workspace (e.g. ``git archive 9f46abb src | tar -x -C /tmp/before``,
     then ``--baseline /tmp/before/src``).
@@ -66,6 +69,12 @@ COMMON = ["装修违规", "3栋1201 装修", "欧阳喆", "滞纳金", "投诉 �
 #: What ``cli`` times: (label, arguments after ``search``).
 CLI_QUERIES = [("3+ characters unspaced", ["装修违规通知未送达"]), ("short word", ["装修"]),
                ("unit", ["3栋1201室"])]
+#: Pieces of a search, timed alone (each includes the interpreter's own start).
+PARTS = [("python -c pass", "pass"),
+         ("import click", "import click"),
+         ("import whoosh (index, searching, codec)", "import whoosh.index, whoosh.searching, whoosh.codec.whoosh3"),
+         ("open the app (catalogue)", "from dangan.app import Dangan; Dangan.open({ws!r}).close()"),
+         ("import dangan.search + parse", "from dangan.search import parse; parse('装修违规通知未送达')")]
 
 
 def bench_queries() -> list[tuple[str, Filters]]:
@@ -170,6 +179,10 @@ def cli(rounds: int, baseline: Path | None) -> dict:
         commands[f"{name} --help"] = ([str(DANGAN), "--help"], env)
         for label, q in CLI_QUERIES:
             commands[f"{name} search ({label})"] = ([str(DANGAN), "-w", str(roots[name]), "search", *q], env)
+    # where the time goes: parts of a search, each alone in a fresh interpreter
+    py = str(ROOT / ".venv" / "bin" / "python")
+    for label, code in PARTS:
+        commands[f"current part: {label}"] = ([py, "-c", code.format(ws=roots["current"])], None)
     for args, env in commands.values():  # warm-up: caches (the word store, jieba's own) and the index
         run(args, env=env)
     wall: dict[str, list[float]] = {k: [] for k in commands}
