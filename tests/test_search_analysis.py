@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dangan.search.analysis import DEFAULT, index_terms
+from dangan.search.analysis import Analyzer, index_terms
 from dangan.search.query import And, AsWritten, Not, Or, Word, describe, parse
 
 
 def test_domain_terms_are_single_words() -> None:
-    words = DEFAULT.cut("业主拖欠物业管理费被催缴滞纳金空置房装修违规拆除承重墙须整改")
+    words = Analyzer().cut("业主拖欠物业管理费被催缴滞纳金空置房装修违规拆除承重墙须整改")
     for term in ("业主", "物业管理费", "催缴", "滞纳金", "空置房", "装修", "违规", "承重墙", "整改"):
         assert term in words
 
@@ -16,7 +16,7 @@ def test_unknown_name_is_found_by_bigrams() -> None:
     assert {"欧阳", "阳喆"} <= set(index_terms("业主欧阳喆投诉"))
     # the query keeps the name whole, requires all its bigrams (no OR-matching)
     # and checks the whole name as written
-    assert DEFAULT.pieces("欧阳喆", exact=False) == ["欧阳喆"]
+    assert Analyzer().pieces("欧阳喆", exact=False) == ["欧阳喆"]
     assert parse("欧阳喆") == And((Word("欧阳喆"), AsWritten("欧阳喆")))
 
 
@@ -27,7 +27,7 @@ def test_room_numbers_and_document_numbers() -> None:
 
 
 def test_query_without_spaces_means_the_same_words() -> None:
-    assert DEFAULT.cut("装修违规") == ["装修", "违规"]
+    assert Analyzer().cut("装修违规") == ["装修", "违规"]
     assert parse("装修违规") == parse("装修 违规")
     assert describe(parse("装修违规")) == "「装修」 且 「违规」"
 

@@ -220,8 +220,6 @@ class Analyzer:
         return pieces
 
 
-DEFAULT = Analyzer()
-
 
 def __getattr__(name: str) -> Any:
     # Whoosh pickles the classes of an index's schema by module path: indexes

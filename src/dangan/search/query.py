@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dangan.search import analysis
-from dangan.search.analysis import DEFAULT, Analyzer
+from dangan.search.analysis import Analyzer
 from dangan.search.documents import FILTER_FIELDS, STATUS_CODES, STATUS_LABELS
 
 TEXT = "text"  # title, searchable metadata and content
@@ -121,8 +121,12 @@ _NOT = {"NOT", "非"}
 _OPERATORS = _OR | _NOT | {"AND", "且"}
 
 
-def parse(text: str, *, analyzer: Analyzer = DEFAULT) -> Node:
-    """The query tree of ``text`` (an AND of its items); :class:`Everything` when it has none."""
+def parse(text: str, *, analyzer: Analyzer | None = None) -> Node:
+    """The query tree of ``text`` (an AND of its items); :class:`Everything` when it has none.
+
+    ``analyzer``: the backend's (its dictionary cuts the runs of Chinese); by default one with none.
+    """
+    analyzer = analyzer or Analyzer()
     groups: list[list[Node]] = []  # AND of OR-groups
     negated: list[Node] = []
     join_or = negate_next = False
@@ -179,8 +183,9 @@ def _unchecked(node: Node) -> Node:
     return node
 
 
-def field_node(name: str, value: str, analyzer: Analyzer = DEFAULT) -> Node:
+def field_node(name: str, value: str, analyzer: Analyzer | None = None) -> Node:
     """``field:value`` — exact for stored fields; prefix for dates (``date:2026-03``); words for title."""
+    analyzer = analyzer or Analyzer()
     if name == TITLE:
         words: list[Node] = [Word(p, field=TITLE) for p in analyzer.pieces(value, exact=False)]
         if not words:
@@ -195,10 +200,11 @@ def field_node(name: str, value: str, analyzer: Analyzer = DEFAULT) -> Node:
     return Field(name, value)
 
 
-def filter_node(f: Filters | None, analyzer: Analyzer = DEFAULT) -> Node | None:
+def filter_node(f: Filters | None, analyzer: Analyzer | None = None) -> Node | None:
     """The filters as a tree (None: no filter).  The unit filter also matches the unit as written in the text."""
     if f is None:
         return None
+    analyzer = analyzer or Analyzer()
     parts: list[Node] = []
     if f.category:
         parts.append(Field("category", f.category))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dangan.errors import SearchIndexError
-from dangan.search.analysis import DEFAULT, Analyzer, as_written
+from dangan.search.analysis import Analyzer, as_written
 from dangan.search.backend import Documents, Progress, RebuildResult
 from dangan.search.documents import IndexDocument
 from dangan.search.query import Filters, Node, describe, filter_node, positive_words, split_checks
@@ -30,10 +30,10 @@ class WhooshBackend:
     open between searches until :meth:`close`.
     """
 
-    def __init__(self, root: Path, *, analyzer: Analyzer = DEFAULT, processes: int | None = None,
+    def __init__(self, root: Path, *, analyzer: Analyzer | None = None, processes: int | None = None,
                  writer_timeout: float = WRITER_TIMEOUT) -> None:
         self.store = IndexStore(root, writer_timeout=writer_timeout)
-        self.analyzer = analyzer
+        self.analyzer = analyzer or Analyzer()
         self.processes = processes  # rebuild writers (None: one per core, at most 2)
 
     @property
