@@ -32,7 +32,7 @@ from psycopg.rows import dict_row
 
 from dangan.config import mask_password
 from dangan.errors import SearchIndexError
-from dangan.search.analysis import ANALYSIS_VERSION, DEFAULT, Analyzer, bigrams, is_cjk
+from dangan.search.analysis import ANALYSIS_VERSION, Analyzer, bigrams, is_cjk
 from dangan.search.backend import Documents, Progress, RebuildResult
 from dangan.search.documents import (
     FILTER_FIELDS,
@@ -85,9 +85,9 @@ def entry_row(doc: IndexDocument, analyzer: Analyzer) -> tuple[Any, ...]:
 class PostgresBackend:
     """A :class:`~dangan.search.backend.SearchBackend` on PostgreSQL (the catalogue's database)."""
 
-    def __init__(self, url: str, *, analyzer: Analyzer = DEFAULT, pool_size: int = 2) -> None:
+    def __init__(self, url: str, *, analyzer: Analyzer | None = None, pool_size: int = 2) -> None:
         self.url = url
-        self.analyzer = analyzer
+        self.analyzer = analyzer or Analyzer()
         self.pool_size = pool_size
         self._pool: Any = None
         self._guard = threading.Lock()
