@@ -58,14 +58,26 @@ def test_file_written_slowly_is_filed_once_and_complete(ws: Workspace, tmp_path:
     assert not target.exists()
 
 
-def _spawn_watcher(ws: Workspace) -> subprocess.Popen:
+def _spawn_watcher(ws: Workspace, *, stderr: int = subprocess.DEVNULL) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     return subprocess.Popen(
         [sys.executable, "-m", "dangan", "-w", str(ws.root), "watch"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         env=env,
+        text=True,
     )
+
+
+def _wait_until_watching(proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Until the watcher says it is watching (its stop handlers are installed by then), however loaded the machine."""
+    deadline = time.monotonic() + timeout
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "正在监视" in line:
+            return
+        assert time.monotonic() < deadline, "the watcher did not start"
+    raise AssertionError(f"the watcher exited before watching ({proc.wait()})")
 
 
 def _inventory(ws: Workspace, inbox: Path) -> tuple[list[str], set[str], set[str]]:
@@ -100,10 +112,12 @@ def test_sigkill_at_random_moments_loses_nothing_and_files_nothing_twice(ws: Wor
         archived, waiting, quarantined = _inventory(ws, inbox)
         assert len(archived) == len(set(archived)), f"run {run}: a file was filed twice"
         assert inputs <= set(archived) | waiting | quarantined, f"run {run}: a file was lost"
-    [proc] = [_spawn_watcher(ws)]  # a clean stop with SIGTERM also works
-    time.sleep(3)
+    proc = _spawn_watcher(ws, stderr=subprocess.PIPE)  # a clean stop with SIGTERM also works
+    _wait_until_watching(proc)
+    time.sleep(1)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=30) == 0
+    proc.communicate(timeout=60)
+    assert proc.returncode == 0
     run_once(ws)
     archived, waiting, quarantined = _inventory(ws, inbox)
     assert sorted(archived) == sorted(inputs)  # each exactly once
