@@ -347,21 +347,24 @@ def main() -> None:
     result: dict = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     result.update({"cpus": os.cpu_count(), "loadavg_start": os.getloadavg(),
                    "when": dt.datetime.now().isoformat(timespec="seconds")})
+
+    def save(key: str, value: dict) -> None:  # after every part: a long run that is stopped keeps what it measured
+        result[key] = value
+        print(json.dumps({key: value}, ensure_ascii=False), flush=True)
+        path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
     if "cli" in sections:
-        result["cli"] = cli(args.cli_rounds, args.baseline)
-        print(json.dumps({"cli": result["cli"]}, ensure_ascii=False, indent=1), flush=True)
+        save("cli", cli(args.cli_rounds, args.baseline))
     if "index" in sections:
-        result["throughput"] = throughput(args.throughput, args.rounds)
-        print(json.dumps({"throughput": result["throughput"]}, ensure_ascii=False), flush=True)
+        save("throughput", throughput(args.throughput, args.rounds))
     for label, n in (("small", args.small), ("big", args.big)):
+        if n <= 0:  # --small 0: leave it out
+            continue
         measure_memory = "memory" in sections and label == "big"
         if "latency" in sections or measure_memory:
-            result[f"build_{n}"] = build(f"ws-{n}", n, fresh=args.fresh or measure_memory)
-            print(json.dumps({f"build_{n}": result[f"build_{n}"]}, ensure_ascii=False), flush=True)
+            save(f"build_{n}", build(f"ws-{n}", n, fresh=args.fresh or measure_memory))
         if "latency" in sections:
-            result[f"latency_{n}"] = latency(f"ws-{n}", args.repeat, args.cli_queries)
-            print(json.dumps({f"latency_{n}": result[f"latency_{n}"]}, ensure_ascii=False), flush=True)
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+            save(f"latency_{n}", latency(f"ws-{n}", args.repeat, args.cli_queries))
 
 
 if __name__ == "__main__":
