@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks of what the archive hands over (issue 14).
 
-    .venv/bin/python bench/bench_outputs.py [--single 20] [--multi 5] [--records 10000] [--runs 3]
+    .venv/bin/python bench/bench_outputs.py [--single 20] [--multi 5] [--records 10000] [--runs 3]\n                                            [--file-list 2000] [--skip-renditions] [--skip-transfer]
 
 1. Renditions per second (the 归档章 on a PDF/A copy, filed on the record: what ``dangan archive stamp``
    does), for single-page generated forms and for 20-page PDFs (20 forms bound into one), against a plain
@@ -9,6 +9,10 @@
 2. ``dangan transfer export`` of ``--records`` records (small text records of one year, through the command
    line in a child process): wall time and the child's peak memory, against ``cp -r`` of the same files
    followed by ``sha256sum`` on the copies (what a clerk would otherwise do, without metadata or register).
+
+3. The 归档文件目录 of ``--file-list`` rows (what the export writes for a year, and ``dangan archive
+   catalogue``), laid out in pieces of 400 rows (what dangan does) against laid out at once (what it did, and
+   what a plain WeasyPrint render does): wall time and peak memory, each in a child process of its own.
 
 Medians go to bench/out/outputs.json and are printed with the machine's load (``uptime``).
 """
@@ -19,7 +23,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -113,13 +116,54 @@ def make_year(base: Path, n: int) -> Path:
 
 
 def child_run(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and the peak RSS (MB) of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and the peak RSS (MB) of this child process alone (wait4: RUSAGE_CHILDREN would give the
+    largest of all children so far)."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, cmd)
+    return seconds, usage.ru_maxrss / 1024
+
+
+def file_list_rows(n: int) -> list[dict]:
+    return [{"seq": i, "code": f"Z001-2026-Y-{'ZBQJLHXJ'[i % 4 * 2:i % 4 * 2 + 2]}-{i:04d}", "doc_number": "",
+             "author": "客服中心", "title": f"2026年值班记录 {i}" + ("（前台交接、巡查与报修跟进）" if i % 9 == 0 else ""),
+             "date": "20260301", "security": "无", "pages": 1, "remarks": ""} for i in range(1, n + 1)]
+
+
+def file_list_child(mode: str, rows: int, ws_root: str, out: str) -> None:
+    """In a child process: write the 归档文件目录 of ``rows`` rows at once or in pieces."""
+    import datetime as dt
+
+    from dangan.archive import filelist
+    from dangan.config import open_workspace
+    from dangan.forms import render_form, render_in_pieces
+
+    ws = open_workspace(ws_root)
+    data = filelist.file_list_data("2026年度 全部类别", file_list_rows(rows), printed_on=dt.date(2026, 12, 1))
+    if mode == "pieces":
+        render_in_pieces(ws, filelist.FORM_ID, data, out_dir=Path(out))
+    else:
+        render_form(ws, filelist.FORM_ID, data, formats=("pdf",), out_dir=Path(out))
+
+
+def bench_file_list(base: Path, *, rows: int) -> dict:
+    ws = init_workspace(base / "ws-file-list")
+    out: dict = {"rows": rows}
+    for mode in ("pieces", "at_once"):
+        target = base / f"list-{mode}"
+        target.mkdir()
+        seconds, peak = child_run([sys.executable, __file__, "--file-list-child", mode, str(rows), str(ws.root),
+                                   str(target)])
+        [pdf] = target.glob("*.pdf")
+        out[mode] = {"s": round(seconds, 1), "peak_rss_mb": round(peak), "ms_per_row": round(seconds / rows * 1000, 1),
+                     "mb": round(pdf.stat().st_size / 1e6, 2)}
+    out["time_ratio_pieces_to_at_once"] = round(out["pieces"]["s"] / out["at_once"]["s"], 2)
+    out["memory_ratio_pieces_to_at_once"] = round(out["pieces"]["peak_rss_mb"] / out["at_once"]["peak_rss_mb"], 2)
+    return out
 
 
 def bench_transfer(base: Path, *, records: int, runs: int) -> dict:
@@ -162,7 +206,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-transfer", action="store_true")
     parser.add_argument("--skip-renditions", action="store_true")
+    parser.add_argument("--file-list", type=int, default=0, help="rows of the 归档文件目录 part (0: left out)")
+    parser.add_argument("--file-list-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.file_list_child:
+        mode, rows, ws_root, out_dir = args.file_list_child
+        return file_list_child(mode, int(rows), ws_root, out_dir)
     OUT.mkdir(exist_ok=True)
     result: dict = {"load_before": uptime()}
     with tempfile.TemporaryDirectory(prefix="dangan-bench-outputs-") as tmp:
@@ -174,6 +223,9 @@ def main() -> None:
         if not args.skip_transfer:
             result["transfer"] = bench_transfer(base, records=args.records, runs=args.runs)
             print(json.dumps(result["transfer"], ensure_ascii=False, indent=2), flush=True)
+        if args.file_list:
+            result["file_list"] = bench_file_list(base, rows=args.file_list)
+            print(json.dumps(result["file_list"], ensure_ascii=False, indent=2), flush=True)
     result["load_after"] = uptime()
     out = OUT / "outputs.json"
     if out.is_file():  # keep the part not run this time

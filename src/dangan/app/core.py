@@ -293,12 +293,12 @@ class Dangan:
         if fmt == "xlsx":
             atomic_write_bytes(out, filelist.xlsx_bytes(title, rows))
         else:
-            from dangan.forms import render_form
+            from dangan.forms import render_in_pieces
 
             data = filelist.file_list_data(title, rows, printed_on=self.clock.today())
             with tempfile.TemporaryDirectory(dir=out.parent, prefix=".dangan-tmp-") as tmp:
-                doc = render_form(self.ws, filelist.FORM_ID, data, formats=("pdf",), out_dir=Path(tmp),
-                                  numbers=self.numbers(), clock=self.clock)
+                doc = render_in_pieces(self.ws, filelist.FORM_ID, data, out_dir=Path(tmp),  # a year is long
+                                       numbers=self.numbers(), clock=self.clock)
                 os.replace(doc.files["pdf"], out)
         outfiles.record_written(self.ws, out)
         return out
