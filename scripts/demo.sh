@@ -29,3 +29,22 @@ echo "== 检索「装修」 =="
 dangan -w "$WS" search 装修 --limit 3
 echo
 echo "演示完成：生成的文件在 $out，档案在 $WS/archive，可用 pdftoppm -png 查看 PDF。"
+
+echo "== 网页界面的演示账户（每个角色一个） =="
+existing=$(dangan -w "$WS" user list --json | python3 -c 'import json,sys; print(" ".join(u["name"] for u in json.load(sys.stdin)))')
+pwfile=$(mktemp); trap 'rm -f "$pwfile"' EXIT
+for pair in "qiantai:staff:qiantai-demo" "danganyuan:archivist:danganyuan-demo" "shenpiren:approver:shenpiren-demo" "guanliyuan:admin:guanliyuan-demo"; do
+  IFS=: read -r name role pw <<<"$pair"
+  if [[ " $existing " != *" $name "* ]]; then
+    printf '%s\n' "$pw" >"$pwfile"
+    dangan -w "$WS" user add "$name" --role "$role" --password-file "$pwfile" >/dev/null
+  fi
+  printf '  %-12s %-10s 密码 %s\n' "$name" "$role" "$pw"
+done
+port=${DANGAN_DEMO_PORT:-8000}
+if [[ -n ${DANGAN_DEMO_NO_SERVE:-} ]]; then
+  echo "（DANGAN_DEMO_NO_SERVE 已设置，不启动网页服务）"
+  exit 0
+fi
+echo "== 网页界面：http://127.0.0.1:$port/ （用上面的账户登录；Ctrl+C 停止） =="
+exec dangan -w "$WS" serve --host 127.0.0.1 --port "$port"

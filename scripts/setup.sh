@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent set-up: Debian packages (fonts, HarfBuzz subsetting, Pango, poppler, and the PostgreSQL
 # server the test suite starts for itself), then a virtual env in .venv with dangan and its extras
-# (ocr, test, dev, postgres).
+# (ocr, web, test, dev, postgres).
+# chromium is for the browser tests (Playwright drives Debian's chromium; it cannot download its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils postgresql)
+DEB_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils postgresql chromium)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,7 +30,7 @@ fi
 stamp=.venv/.dangan-installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[ocr,test,dev,postgres]"
+  .venv/bin/python -m pip install -q -e ".[ocr,web,test,dev,postgres]"
   touch "$stamp"
 fi
 

@@ -109,3 +109,11 @@ class QueryError(DanganError):
 
 class IngestError(DanganError):
     """A scanned/dropped file could not be processed (goes to quarantine)."""
+
+
+class AuthError(DanganError):
+    """A login or token that does not let anyone in (wrong password, disabled, throttled, revoked)."""
+
+
+class AccessError(DanganError):
+    """The acting user's role does not allow this (e.g. a proposer approving their own disposal)."""

@@ -404,3 +404,65 @@ class CatalogueContract(LedgerContract, FeeContract):
         with cat.transaction():
             assert cat.next_item_number(series) == 8
 
+
+    # -- accounts, tokens, secrets (the web interface) --------------------------------------------------
+
+    def test_user_accounts_are_added_read_and_updated(self, cat: Catalogue) -> None:
+        from dangan.archive.catalogue import UserAccount
+        from dangan.errors import ArchiveError
+
+        with cat.transaction():
+            cat.add_user(UserAccount("小陈", "staff", "$argon2id$x", T0))
+            cat.add_user(UserAccount("laowang", "archivist", "$argon2id$y", T0))
+        with pytest.raises(ArchiveError), cat.transaction():
+            cat.add_user(UserAccount("小陈", "admin", "$argon2id$z", T0))
+        assert [u.name for u in cat.users()] == sorted(["小陈", "laowang"])
+        later = T0 + dt.timedelta(minutes=5)
+        with cat.transaction():
+            cat.update_user("小陈", failed_logins=3, locked_until=later, disabled=True, auth_epoch=2, last_login=T0)
+        u = cat.user("小陈")
+        assert u is not None and (u.role, u.failed_logins, u.locked_until, u.disabled, u.auth_epoch, u.last_login) == (
+            "staff", 3, later, True, 2, T0)
+        with cat.transaction():
+            cat.update_user("小陈", locked_until=None)
+        assert cat.user("小陈").locked_until is None  # type: ignore[union-attr]
+        assert cat.user("nobody") is None
+
+    def test_device_tokens_are_found_by_hash_and_revoked(self, cat: Catalogue) -> None:
+        from dangan.errors import ArchiveError
+
+        with cat.transaction():
+            t = cat.add_token("前台扫描仪", token_hash="a" * 64, scope="upload", at=T0)
+        with pytest.raises(ArchiveError), cat.transaction():
+            cat.add_token("前台扫描仪", token_hash="b" * 64, scope="upload", at=T0)
+        found = cat.token_by_hash("a" * 64)
+        assert found is not None and found.name == "前台扫描仪" and found.active and found.id == t.id
+        with cat.transaction():
+            cat.revoke_token(t.id, at=T0)
+            cat.add_token("前台扫描仪", token_hash="c" * 64, scope="upload", at=T0)  # a new one after revoking
+        assert not cat.token_by_hash("a" * 64).active  # type: ignore[union-attr]
+        assert [x.active for x in cat.tokens()] == [False, True]
+        assert cat.token_by_hash("d" * 64) is None
+
+    def test_a_secret_is_kept_by_the_first_writer(self, open_cat: Callable[[], Catalogue]) -> None:
+        a, b = open_cat(), open_cat()
+        with a.transaction():
+            assert a.ensure_secret("web-session", "first") == "first"
+        with b.transaction():
+            assert b.ensure_secret("web-session", "second") == "first"
+
+    def test_disposal_proposals_wait_for_one_decision(self, cat: Catalogue) -> None:
+        with cat.transaction():
+            p = cat.add_proposal(["Z001-2010-D10-TS-0001", "Z001-2010-D10-TS-0002"], reason="期满", proposer="laowang",
+                                 at=T0)
+            q = cat.add_proposal(["Z001-2010-D10-TS-0003"], reason="期满", proposer="laowang", at=T0)
+        assert p.status == "pending" and p.codes == ("Z001-2010-D10-TS-0001", "Z001-2010-D10-TS-0002")
+        with cat.transaction():
+            cat.decide_proposal(p.id, status="approved", decider="王主任", at=T0, register_code="Z001-2026-Y-XH-0001")
+            cat.decide_proposal(p.id, status="rejected", decider="someone", at=T0, note="late")  # already decided
+        got = cat.proposal(p.id)
+        assert got is not None and (got.status, got.decider, got.register_code, got.note) == (
+            "approved", "王主任", "Z001-2026-Y-XH-0001", None)
+        assert [x.id for x in cat.proposals(status="pending")] == [q.id]
+        assert [x.id for x in cat.proposals()] == [q.id, p.id]
+        assert cat.proposal(999) is None

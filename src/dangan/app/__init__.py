@@ -41,6 +41,12 @@ _EXPORTS = {
     "HIGHLIGHT": "dangan.search.results",
     "STATUS_LABELS": "dangan.search.documents",
     "readable": "dangan.names",
+    "mask_text": "dangan.masking",
+    "Role": "dangan.app.roles",
+    "Permission": "dangan.app.roles",
+    "ROLE_NAMES": "dangan.app.roles",
+    "USER_ROLES": "dangan.app.roles",
+    "may": "dangan.app.roles",
 }
 
 __all__ = [  # noqa: RUF022
@@ -66,6 +72,12 @@ __all__ = [  # noqa: RUF022
     "period_label",
     "readable",
     "record_to_dict",
+    "mask_text",
+    "Role",
+    "Permission",
+    "ROLE_NAMES",
+    "USER_ROLES",
+    "may",
 ]
 
 

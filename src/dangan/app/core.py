@@ -165,6 +165,34 @@ class Dangan:
         self.close()
 
     @property
+    def accounts(self) -> Any:
+        """Web users, device tokens, login throttling (:class:`dangan.app.accounts.Accounts`)."""
+        from dangan.app.accounts import Accounts
+
+        return Accounts(self.archive)
+
+    @property
+    def disposals(self) -> Any:
+        """Disposal proposals and approvals by two people (:class:`dangan.app.disposal_workflow.DisposalWorkflow`)."""
+        from dangan.app.disposal_workflow import DisposalWorkflow
+
+        return DisposalWorkflow(self)
+
+    @property
+    def filling(self) -> Any:
+        """Forms on screen: field checks, PDF preview, batch checks (:mod:`dangan.app.formfill`)."""
+        from dangan.app.formfill import FormFilling
+
+        return FormFilling(self)
+
+    @property
+    def quarantine(self) -> Any:
+        """The intake quarantine: entries with reasons, retry, file by hand (:mod:`dangan.app.quarantine`)."""
+        from dangan.app.quarantine import Quarantine
+
+        return Quarantine(self)
+
+    @property
     def reconcile_report(self) -> ReconcileReport:
         return self.archive.reconcile_report
 
@@ -225,6 +253,18 @@ class Dangan:
 
     def text_of(self, code: str) -> str | None:
         return self.archive.text_of(code)
+
+    def stored_file(self, code: str, number: int) -> tuple[Any, Path]:
+        """File ``number`` (1-based) of a record and its stored path, to read (a web download)."""
+        from dangan.app import viewing
+
+        return viewing.stored_file(self.archive, code, number)
+
+    def page_png(self, code: str, number: int, page: int, *, width: int = 260) -> bytes:
+        """A page of a record's PDF or image file as PNG (thumbnails)."""
+        from dangan.app import viewing
+
+        return viewing.page_png(self.archive, code, number, page, width=width)
 
     def edit(self, code: str, changes: Mapping[str, str], *, reason: str) -> Record:
         return self.archive.update_metadata(code, dict(changes), reason=reason)

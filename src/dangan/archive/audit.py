@@ -49,6 +49,9 @@ class AuditEvent(StrEnum):
     LEDGER_CHANGE = "ledger_change"  # a register entry corrected, with its reason
     LEDGER_CLOSE = "ledger_close"  # a register period closed: the sheet filed, its entries frozen
     FEES = "fees"  # the cashier's list or the payments recorded
+    ACCOUNT = "account"  # a web account or device token added, changed, disabled, revoked
+    DISPOSAL_PROPOSED = "disposal_proposed"
+    DISPOSAL_REJECTED = "disposal_rejected"
 
 
 EVENT_NAMES = {
@@ -73,6 +76,9 @@ EVENT_NAMES = {
     "ledger_change": "更正登记",
     "ledger_close": "登记表关账归档",
     "fees": "收费记录",
+    "account": "账户变更",
+    "disposal_proposed": "提出销毁申请",
+    "disposal_rejected": "驳回销毁申请",
 }
 
 

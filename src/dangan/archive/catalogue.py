@@ -179,6 +179,57 @@ DESCRIPTIVE = ("title", "doc_number", "author", "security", "building", "unit", 
 
 
 @dataclass(frozen=True)
+class UserAccount:
+    """A person who logs in to the web interface (``dangan user add``).  The password is stored hashed only."""
+
+    name: str
+    role: str  # staff, archivist, approver, admin (dangan.app.roles)
+    password_hash: str
+    created_at: dt.datetime
+    disabled: bool = False
+    auth_epoch: int = 0  # raised by a password change or disable: sessions made before it no longer count
+    failed_logins: int = 0  # consecutive failed logins (login throttling)
+    locked_until: dt.datetime | None = None
+    last_login: dt.datetime | None = None
+
+
+#: Columns of a user account that :meth:`Accounts.update_user` may set.
+USER_UPDATABLE = ("role", "password_hash", "disabled", "auth_epoch", "failed_logins", "locked_until", "last_login")
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A device's API token (a scanner workstation): only its hash is stored."""
+
+    id: int
+    name: str
+    token_hash: str
+    scope: str  # what it may do: "upload"
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class DisposalProposal:
+    """An archivist's proposal to dispose of records, waiting for a different approver's decision."""
+
+    id: int
+    codes: tuple[str, ...]
+    reason: str
+    proposer: str
+    proposed_at: dt.datetime
+    status: str = "pending"  # pending, approved, rejected, withdrawn
+    decider: str | None = None
+    decided_at: dt.datetime | None = None
+    note: str | None = None  # the approver's remark (why rejected)
+    register_code: str | None = None  # the 档案销毁清册 filed on approval
+
+
+@dataclass(frozen=True)
 class AuditHead:
     id: int
     hash: str
@@ -543,8 +594,62 @@ class FeeAccounts(Protocol):
         ...
 
 
+class Accounts(Protocol):
+    """Web users, device tokens and the server's secrets (shared by every web server of the archive)."""
+
+    def add_user(self, user: UserAccount) -> None:
+        """Add an account; an existing name raises ArchiveError."""
+        ...
+
+    def user(self, name: str) -> UserAccount | None: ...
+
+    def users(self) -> list[UserAccount]:
+        """Every account, by name."""
+        ...
+
+    def update_user(self, name: str, **columns: Any) -> None:
+        """Set :data:`USER_UPDATABLE` columns of an account."""
+        ...
+
+    def add_token(self, name: str, *, token_hash: str, scope: str, at: dt.datetime) -> ApiToken:
+        """Add a device token; a name with an active token raises ArchiveError."""
+        ...
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        """The token (active or revoked) with this hash."""
+        ...
+
+    def tokens(self) -> list[ApiToken]:
+        """Every token, by id."""
+        ...
+
+    def revoke_token(self, token_id: int, *, at: dt.datetime) -> None: ...
+
+    def ensure_secret(self, name: str, value: str) -> str:
+        """The secret stored under ``name``; stores ``value`` first if there is none (the first writer wins)."""
+        ...
+
+
+class DisposalProposals(Protocol):
+    """Disposal proposals (archivist) and their decisions (approver): the two-person rule's state."""
+
+    def add_proposal(self, codes: Sequence[str], *, reason: str, proposer: str, at: dt.datetime) -> DisposalProposal:
+        ...
+
+    def proposal(self, proposal_id: int) -> DisposalProposal | None: ...
+
+    def proposals(self, *, status: str | None = None) -> list[DisposalProposal]:
+        """Proposals (of one status), newest first."""
+        ...
+
+    def decide_proposal(self, proposal_id: int, *, status: str, decider: str, at: dt.datetime,
+                        note: str | None = None, register_code: str | None = None) -> None:
+        """Record the decision on a pending proposal."""
+        ...
+
+
 class Catalogue(Transactions, Records, ItemNumbers, Files, Texts, Holds, DisposalMarks, AuditLog, DocumentNumbers,
-                Loans, FileRoles, Imports, LedgerEntries, FeeAccounts, Protocol):
+                Loans, FileRoles, Imports, LedgerEntries, FeeAccounts, Accounts, DisposalProposals, Protocol):
     """The whole catalogue contract."""
 
 

@@ -462,6 +462,14 @@ class Archive(Custody):
         inside that change's transaction, by this archive's clock and acting user."""
         self._audit(event, code=code, details=details)
 
+    def record_event(self, event: AuditEvent, *, code: str | None = None, details: dict[str, Any]) -> None:
+        """Append an audit entry for a change made beside the archive (an account, a disposal proposal).
+
+        Call it inside the ``catalogue.transaction()`` that makes the change, so both commit together.
+        """
+        with self.catalogue.transaction():
+            self.log(event, code=code, details=details)
+
     def _audit(self, event: AuditEvent, *, code: str | None, details: dict[str, Any]) -> None:
         """Append an entry (inside the transaction that makes the change; the catalogue seals it)."""
         self.catalogue.append_audit(str(event), code=code, details=details, at=self.clock.now(), actor=self.actor)

@@ -20,7 +20,7 @@ COMMAND_MODULES: dict[str, str] = {
     "init": "common", "forms": "forms", "templates": "forms", "generate": "generate", "archive": "archive",
     "hold": "archive", "retention": "archive", "verify": "archive", "search": "search", "index": "search",
     "watch": "watch", "lend": "outputs", "transfer": "outputs", "register": "register", "report": "report",
-    "fees": "fees", "today": "today",
+    "fees": "fees", "today": "today", "user": "accounts", "token": "accounts", "serve": "serve",
 }
 
 

@@ -17,7 +17,7 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from dangan.config import Workspace
@@ -232,11 +232,13 @@ class Watcher:
 
     # -- quarantine --------------------------------------------------------
 
-    def retry_quarantine(self) -> list[Outcome]:
-        """Put every quarantined file through the pipeline again."""
+    def retry_quarantine(self, names: Collection[str] | None = None) -> list[Outcome]:
+        """Put every quarantined file (or those named) through the pipeline again."""
         with watch_lock(self.ws):
             outcomes = []
             for item in q.entries(self.pipeline.quarantine_dir):
+                if names is not None and item.path.name not in names:
+                    continue
                 entry = self._entry_for_origin(item.origin)
                 outcome = guarded(item.path, lambda: self.pipeline.process(item.path, entry))  # noqa: B023
                 q.release(item)

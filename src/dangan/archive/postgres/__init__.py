@@ -31,7 +31,10 @@ from dangan.actor import Actor
 from dangan.archive.audit import AuditEntry, seal, stored_entry
 from dangan.archive.catalogue import (
     DESCRIPTIVE,
+    USER_UPDATABLE,
+    ApiToken,
     AuditHead,
+    DisposalProposal,
     FileEntry,
     Hold,
     ItemSeries,
@@ -40,6 +43,7 @@ from dangan.archive.catalogue import (
     NewLoan,
     NewRecord,
     RecordQuery,
+    UserAccount,
 )
 from dangan.archive.digest import canonical
 from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
@@ -353,6 +357,83 @@ class PostgresCatalogue(PostgresLedgerTables):
         return row["form_id"] if row else None
 
 
+    # -- accounts, tokens, secrets ---------------------------------------------
+
+    def add_user(self, user: UserAccount) -> None:
+        row = self._db.write(
+            "INSERT INTO users (name, role, password_hash, created_at, disabled, auth_epoch, failed_logins, "
+            "locked_until, last_login) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (name) DO NOTHING RETURNING name",
+            (user.name, user.role, user.password_hash, user.created_at.isoformat(), user.disabled, user.auth_epoch,
+             user.failed_logins, _iso(user.locked_until), _iso(user.last_login))).fetchone()
+        if row is None:
+            raise ArchiveError(f"用户「{user.name}」已存在", field="name")
+
+    def user(self, name: str) -> UserAccount | None:
+        row = self._db.one("SELECT * FROM users WHERE name = %s", (name,))
+        return _user(row) if row else None
+
+    def users(self) -> list[UserAccount]:
+        return [_user(r) for r in self._db.all("SELECT * FROM users ORDER BY name")]
+
+    def update_user(self, name: str, **columns: Any) -> None:
+        for key, value in columns.items():
+            if key not in USER_UPDATABLE:
+                raise ValueError(f"column {key!r} cannot be updated")
+            if isinstance(value, dt.datetime):
+                value = value.isoformat()
+            self._db.write(f"UPDATE users SET {key} = %s WHERE name = %s", (value, name))
+
+    def add_token(self, name: str, *, token_hash: str, scope: str, at: dt.datetime) -> ApiToken:
+        row = self._db.write(
+            "INSERT INTO api_tokens (name, token_hash, scope, created_at) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING RETURNING id", (name, token_hash, scope, at.isoformat())).fetchone()
+        if row is None:
+            raise ArchiveError(f"设备「{name}」已有有效的令牌（先吊销旧令牌）", field="name")
+        return ApiToken(int(row["id"]), name, token_hash, scope, at)
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        row = self._db.one("SELECT * FROM api_tokens WHERE token_hash = %s", (token_hash,))
+        return _token(row) if row else None
+
+    def tokens(self) -> list[ApiToken]:
+        return [_token(r) for r in self._db.all("SELECT * FROM api_tokens ORDER BY id")]
+
+    def revoke_token(self, token_id: int, *, at: dt.datetime) -> None:
+        self._db.write("UPDATE api_tokens SET revoked_at = %s WHERE id = %s AND revoked_at IS NULL",
+                       (at.isoformat(), token_id))
+
+    def ensure_secret(self, name: str, value: str) -> str:
+        self._db.write("INSERT INTO secrets (name, value) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING", (name, value))
+        row = self._db.write("SELECT value FROM secrets WHERE name = %s", (name,)).fetchone()
+        assert row is not None
+        return str(row["value"])
+
+    # -- disposal proposals ----------------------------------------------------
+
+    def add_proposal(self, codes: Any, *, reason: str, proposer: str, at: dt.datetime) -> DisposalProposal:
+        row = self._db.write(
+            "INSERT INTO disposal_proposals (codes, reason, proposer, proposed_at) VALUES (%s, %s, %s, %s) RETURNING *",
+            (json.dumps(list(codes), ensure_ascii=False), reason, proposer, at.isoformat())).fetchone()
+        assert row is not None
+        return _proposal(row)
+
+    def proposal(self, proposal_id: int) -> DisposalProposal | None:
+        row = self._db.one("SELECT * FROM disposal_proposals WHERE id = %s", (proposal_id,))
+        return _proposal(row) if row else None
+
+    def proposals(self, *, status: str | None = None) -> list[DisposalProposal]:
+        if status is None:
+            return [_proposal(r) for r in self._db.all("SELECT * FROM disposal_proposals ORDER BY id DESC")]
+        return [_proposal(r) for r in self._db.all(
+            "SELECT * FROM disposal_proposals WHERE status = %s ORDER BY id DESC", (status,))]
+
+    def decide_proposal(self, proposal_id: int, *, status: str, decider: str, at: dt.datetime,
+                        note: str | None = None, register_code: str | None = None) -> None:
+        self._db.write(
+            "UPDATE disposal_proposals SET status = %s, decider = %s, decided_at = %s, note = %s, register_code = %s "
+            "WHERE id = %s AND status = 'pending'", (status, decider, at.isoformat(), note, register_code, proposal_id))
+
+
 # -- rows → objects ----------------------------------------------------------------
 
 
@@ -402,3 +483,28 @@ def _record(row: dict[str, Any], files: list[StoredFile], meta: dict[str, str]) 
 def _audit_entry(row: dict[str, Any]) -> AuditEntry:
     return stored_entry(row["id"], row["ts"], row["event"], row["code"], row["details"], row["prev_hash"],
                         row["hash"], row["version"], row["actor"])
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dt(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _user(row: dict[str, Any]) -> UserAccount:
+    return UserAccount(row["name"], row["role"], row["password_hash"], dt.datetime.fromisoformat(row["created_at"]),
+                       bool(row["disabled"]), int(row["auth_epoch"]), int(row["failed_logins"]),
+                       _dt(row["locked_until"]), _dt(row["last_login"]))
+
+
+def _token(row: dict[str, Any]) -> ApiToken:
+    return ApiToken(int(row["id"]), row["name"], row["token_hash"], row["scope"],
+                    dt.datetime.fromisoformat(row["created_at"]), _dt(row["revoked_at"]))
+
+
+def _proposal(row: dict[str, Any]) -> DisposalProposal:
+    return DisposalProposal(int(row["id"]), tuple(json.loads(row["codes"])), row["reason"], row["proposer"],
+                            dt.datetime.fromisoformat(row["proposed_at"]), row["status"], row["decider"],
+                            _dt(row["decided_at"]), row["note"], row["register_code"])

@@ -239,6 +239,26 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     CREATE INDEX fee_notice_lines_notice ON fee_notice_lines (notice_id);
     """,
+    # 4: web accounts, device tokens (hashed), shared secrets, disposal proposals (the two-person rule);
+    #    SQLite's migration 6
+    """
+    CREATE TABLE users (
+        name text PRIMARY KEY, role text NOT NULL, password_hash text NOT NULL, created_at text NOT NULL,
+        disabled boolean NOT NULL DEFAULT false, auth_epoch integer NOT NULL DEFAULT 0,
+        failed_logins integer NOT NULL DEFAULT 0, locked_until text, last_login text
+    );
+    CREATE TABLE api_tokens (
+        id bigserial PRIMARY KEY, name text NOT NULL, token_hash text NOT NULL UNIQUE, scope text NOT NULL,
+        created_at text NOT NULL, revoked_at text
+    );
+    CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens (name) WHERE revoked_at IS NULL;
+    CREATE TABLE secrets (name text PRIMARY KEY, value text NOT NULL);
+    CREATE TABLE disposal_proposals (
+        id bigserial PRIMARY KEY, codes text NOT NULL, reason text NOT NULL, proposer text NOT NULL,
+        proposed_at text NOT NULL, status text NOT NULL DEFAULT 'pending', decider text, decided_at text,
+        note text, register_code text
+    );
+    """,
 )
 
 

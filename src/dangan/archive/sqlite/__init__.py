@@ -21,7 +21,10 @@ from dangan.actor import Actor
 from dangan.archive.audit import AuditEntry, stored_entry
 from dangan.archive.catalogue import (
     DESCRIPTIVE,
+    USER_UPDATABLE,
+    ApiToken,
     AuditHead,
+    DisposalProposal,
     FileEntry,
     Hold,
     ItemSeries,
@@ -30,6 +33,7 @@ from dangan.archive.catalogue import (
     NewLoan,
     NewRecord,
     RecordQuery,
+    UserAccount,
 )
 from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
 from dangan.archive.sqlite.ledger import LedgerTables
@@ -362,6 +366,89 @@ class SqliteCatalogue(LedgerTables):
         row = self._conn().execute("SELECT form_id FROM doc_numbers WHERE doc_number = ?", (doc_number,)).fetchone()
         return row[0] if row else None
 
+    # -- accounts, tokens, secrets ---------------------------------------------
+
+    def add_user(self, user: UserAccount) -> None:
+        try:
+            self._write().execute(
+                "INSERT INTO users (name, role, password_hash, created_at, disabled, auth_epoch, failed_logins, "
+                "locked_until, last_login) VALUES (?,?,?,?,?,?,?,?,?)",
+                (user.name, user.role, user.password_hash, user.created_at.isoformat(), int(user.disabled),
+                 user.auth_epoch, user.failed_logins, _iso(user.locked_until), _iso(user.last_login)))
+        except sqlite3.IntegrityError as e:
+            raise ArchiveError(f"用户「{user.name}」已存在", field="name") from e
+
+    def user(self, name: str) -> UserAccount | None:
+        row = self._conn().execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        return _user(row) if row else None
+
+    def users(self) -> list[UserAccount]:
+        return [_user(r) for r in self._conn().execute("SELECT * FROM users ORDER BY name")]
+
+    def update_user(self, name: str, **columns: Any) -> None:
+        conn = self._write()
+        for key, value in columns.items():
+            if key not in USER_UPDATABLE:
+                raise ValueError(f"column {key!r} cannot be updated")
+            if isinstance(value, dt.datetime):
+                value = value.isoformat()
+            elif isinstance(value, bool):
+                value = int(value)
+            conn.execute(f"UPDATE users SET {key} = ? WHERE name = ?", (value, name))
+
+    def add_token(self, name: str, *, token_hash: str, scope: str, at: dt.datetime) -> ApiToken:
+        try:
+            cur = self._write().execute(
+                "INSERT INTO api_tokens (name, token_hash, scope, created_at) VALUES (?, ?, ?, ?)",
+                (name, token_hash, scope, at.isoformat()))
+        except sqlite3.IntegrityError as e:
+            raise ArchiveError(f"设备「{name}」已有有效的令牌（先吊销旧令牌）", field="name") from e
+        return ApiToken(int(cur.lastrowid or 0), name, token_hash, scope, at)
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        row = self._conn().execute("SELECT * FROM api_tokens WHERE token_hash = ?", (token_hash,)).fetchone()
+        return _token(row) if row else None
+
+    def tokens(self) -> list[ApiToken]:
+        return [_token(r) for r in self._conn().execute("SELECT * FROM api_tokens ORDER BY id")]
+
+    def revoke_token(self, token_id: int, *, at: dt.datetime) -> None:
+        self._write().execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                              (at.isoformat(), token_id))
+
+    def ensure_secret(self, name: str, value: str) -> str:
+        conn = self._write()
+        conn.execute("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, value))
+        return str(conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0])
+
+    # -- disposal proposals ----------------------------------------------------
+
+    def add_proposal(self, codes: Any, *, reason: str, proposer: str, at: dt.datetime) -> DisposalProposal:
+        cur = self._write().execute(
+            "INSERT INTO disposal_proposals (codes, reason, proposer, proposed_at) VALUES (?, ?, ?, ?)",
+            (json.dumps(list(codes), ensure_ascii=False), reason, proposer, at.isoformat()))
+        found = self.proposal(int(cur.lastrowid or 0))
+        assert found is not None
+        return found
+
+    def proposal(self, proposal_id: int) -> DisposalProposal | None:
+        row = self._conn().execute("SELECT * FROM disposal_proposals WHERE id = ?", (proposal_id,)).fetchone()
+        return _proposal(row) if row else None
+
+    def proposals(self, *, status: str | None = None) -> list[DisposalProposal]:
+        if status is None:
+            rows = self._conn().execute("SELECT * FROM disposal_proposals ORDER BY id DESC")
+        else:
+            rows = self._conn().execute("SELECT * FROM disposal_proposals WHERE status = ? ORDER BY id DESC",
+                                        (status,))
+        return [_proposal(r) for r in rows]
+
+    def decide_proposal(self, proposal_id: int, *, status: str, decider: str, at: dt.datetime,
+                        note: str | None = None, register_code: str | None = None) -> None:
+        self._write().execute(
+            "UPDATE disposal_proposals SET status = ?, decider = ?, decided_at = ?, note = ?, register_code = ? "
+            "WHERE id = ? AND status = 'pending'", (status, decider, at.isoformat(), note, register_code, proposal_id))
+
 
 # -- rows → objects ----------------------------------------------------------------
 
@@ -419,3 +506,28 @@ def _record(row: sqlite3.Row, files: list[StoredFile], meta: dict[str, str]) -> 
 def _audit_entry(row: sqlite3.Row) -> AuditEntry:
     return stored_entry(row["id"], row["ts"], row["event"], row["code"], row["details"], row["prev_hash"],
                         row["hash"], row["version"], row["actor"])
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dt(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _user(row: sqlite3.Row) -> UserAccount:
+    return UserAccount(row["name"], row["role"], row["password_hash"], dt.datetime.fromisoformat(row["created_at"]),
+                       bool(row["disabled"]), int(row["auth_epoch"]), int(row["failed_logins"]),
+                       _dt(row["locked_until"]), _dt(row["last_login"]))
+
+
+def _token(row: sqlite3.Row) -> ApiToken:
+    return ApiToken(row["id"], row["name"], row["token_hash"], row["scope"],
+                    dt.datetime.fromisoformat(row["created_at"]), _dt(row["revoked_at"]))
+
+
+def _proposal(row: sqlite3.Row) -> DisposalProposal:
+    return DisposalProposal(row["id"], tuple(json.loads(row["codes"])), row["reason"], row["proposer"],
+                            dt.datetime.fromisoformat(row["proposed_at"]), row["status"], row["decider"],
+                            _dt(row["decided_at"]), row["note"], row["register_code"])

@@ -240,6 +240,42 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     CREATE INDEX fee_notice_lines_notice ON fee_notice_lines (notice_id);
     """,
+    # 6: web accounts, device tokens (hashed), shared secrets, disposal proposals (the two-person rule)
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        auth_epoch INTEGER NOT NULL DEFAULT 0,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        last_login TEXT
+    );
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        scope TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens (name) WHERE revoked_at IS NULL;
+    CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE disposal_proposals (
+        id INTEGER PRIMARY KEY,
+        codes TEXT NOT NULL,            -- JSON list of archival codes
+        reason TEXT NOT NULL,
+        proposer TEXT NOT NULL,
+        proposed_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        decider TEXT,
+        decided_at TEXT,
+        note TEXT,
+        register_code TEXT
+    );
+    """,
 )
 
 

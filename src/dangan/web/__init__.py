@@ -1,0 +1,88 @@
+"""The web interface and JSON API: Flask + Jinja2 pages, htmx for partial updates, served by waitress.
+
+``create_app(dangan)`` builds the Flask application on one open
+:class:`dangan.app.Dangan` (one per workspace, opened at start-up); each
+request acts through ``dangan.acting_as(Actor(user, role))`` so the audit
+trail names the user.  Views import :mod:`dangan.app` only.  One blueprint per
+area, in :mod:`dangan.web.views`; authorisation for every route is in
+:mod:`dangan.web.security`; masking and labels in :mod:`dangan.web.present`.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from dangan.app import Dangan
+
+#: Called with the app at server start-up, before the first request (issue 10: the index drift check).
+StartupHook = Callable[[Dangan], None]
+STARTUP_HOOKS: list[StartupHook] = []
+
+MAX_UPLOAD_MB = 200
+
+
+def create_app(dangan: Dangan, *, secret_key: str | None = None, warm: bool = True) -> Flask:
+    """The Flask application serving ``dangan``.
+
+    ``warm``: open the search index now, so the first search does not pay for it.
+    """
+    from dangan.web import jobs, present, security
+    from dangan.web.views import BLUEPRINTS
+
+    flask_app = Flask(__name__)
+    flask_app.config.update(
+        SECRET_KEY=secret_key or dangan.accounts.session_secret(),
+        MAX_CONTENT_LENGTH=int(MAX_UPLOAD_MB * 1024 * 1024),
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        JSON_AS_ASCII=False,
+    )
+    flask_app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    flask_app.extensions["dangan"] = dangan
+    flask_app.extensions["dangan_jobs"] = {"batch": jobs.JobRunner(), "upload": jobs.JobRunner()}
+    security.install(flask_app)
+    present.install(flask_app)
+    for bp in BLUEPRINTS:
+        flask_app.register_blueprint(bp)
+    from dangan.web.views import intake
+
+    intake.recover_uploads(flask_app)
+    for hook in STARTUP_HOOKS:
+        hook(dangan)
+    if warm:
+        dangan.search("档案", limit=1)
+    return flask_app
+
+
+def stop_jobs(flask_app: Flask) -> None:
+    for runner in flask_app.extensions["dangan_jobs"].values():
+        runner.stop()
+
+
+def serve(flask_app: Flask, *, host: str, port: int, threads: int = 8,
+          ready: Callable[[Any], None] | None = None) -> None:
+    """Serve with waitress until SIGTERM or Ctrl-C; the running jobs finish first."""
+    from waitress.server import create_server
+
+    server = create_server(flask_app, host=host, port=port, threads=threads, ident="dangan",
+                           clear_untrusted_proxy_headers=True)
+    if ready is not None:
+        ready(server)
+
+    def stop(signum: int, frame: object) -> None:
+        threading.Thread(target=server.close, daemon=True).start()
+        raise SystemExit(0)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except (SystemExit, KeyboardInterrupt):
+        pass
+    finally:
+        server.close()
+        stop_jobs(flask_app)
