@@ -65,6 +65,15 @@ def test_search(web: Any, site: Site) -> None:
     assert client.get("/api/search?q=x&limit=abc").status_code == 400
 
 
+def test_search_by_date_range_and_the_status_facet(web: Any, site: Site) -> None:
+    client, _ = session(web, "xiaochen")
+    every = client.get("/api/search?q=投诉").get_json()
+    assert every["total"] == 4 and every["facets"]["status"] == {"active": 4}
+    ranged = client.get("/api/search?q=投诉&from=2010-05-02&to=2010-12-31").get_json()
+    assert sorted(h["archival_code"] for h in ranged["results"]) == site.old_codes[1:]
+    assert client.get("/api/search?q=投诉&from=2010-13-45").get_json()["total"] == 4  # a bad date is dropped
+
+
 def test_records_and_files(web: Any, site: Site) -> None:
     client, _ = session(web, "wangzhuren")  # an approver may view
     rec = client.get(f"/api/records/{site.code}").get_json()

@@ -49,7 +49,8 @@ class SearchBackend(Protocol):
     def search(self, query: Node, filters: Filters | None = None, *, limit: int = 10,
                offset: int = 0) -> SearchResults:
         """The matches of ``query`` within ``filters``, best first: hits ``offset`` … ``offset + limit``,
-        the total number of matches and the facet counts (category, year) over all of them."""
+        the total number of matches and the facet counts (:data:`~dangan.search.results.FACETS`: category, year, status) over all
+        of them, every value that has matches."""
 
     def fingerprints(self) -> dict[str, str]:
         """archival code → :func:`~dangan.search.documents.fingerprint` of every entry (the drift check)."""

@@ -11,6 +11,8 @@ from dangan.search.analysis import is_cjk
 
 #: How :meth:`Snippet.marked` shows a highlighted span by default.
 HIGHLIGHT = ("【", "】")
+#: The fields every backend counts over all matches (``SearchResults.facets``).
+FACETS = ("category", "year", "status")
 SNIPPET_WIDTH = 90
 
 
@@ -63,7 +65,7 @@ class Hit:
 class SearchResults:
     total: int  # matches in all (the hits are one page of them)
     hits: list[Hit]
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # "category"/"year" → value → count
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # FACETS name → value → count
     understood: str = ""  # the query as the analyser understood it
     query: str = ""  # the text as the user typed it (set by :func:`dangan.search.search`)
 

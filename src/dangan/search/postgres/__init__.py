@@ -6,7 +6,7 @@ text, and two ``tsvector`` columns of the analysis every backend shares
 indexed with GIN.  A search is three steps in SQL:
 
 1. match: the compiled tree (:mod:`.compile`) as one condition; the total and
-   the facet counts come from one ``GROUP BY category, year`` over it;
+   the facet counts come from one ``GROUP BY category, year, status`` over it;
 2. candidates: every match when there are at most :data:`RANK_ALL`, otherwise
    the matches where a scored term is frequent (its frequency marks, see
    :mod:`.terms`) and those with a query word in the title;
@@ -45,7 +45,7 @@ from dangan.search.documents import (
 from dangan.search.postgres import terms as tv
 from dangan.search.postgres.compile import compile_node, word_tsquery
 from dangan.search.query import Filters, Node, describe, filter_node, positive_words
-from dangan.search.results import Hit, SearchResults, facet_counts, snippet
+from dangan.search.results import FACETS, Hit, SearchResults, facet_counts, snippet
 
 SCHEMA_VERSION = 1
 K1, B = 1.2, 0.75  # BM25, as the Whoosh backend
@@ -232,10 +232,10 @@ class PostgresBackend:
         words = positive_words(query)
         with self._conn() as conn:
             self._ensure(conn)
-            groups = conn.execute(f"SELECT category, \"year\", count(*) AS n FROM search_docs d WHERE {cond} "  # type: ignore[arg-type]
-                                  "GROUP BY category, \"year\"", params).fetchall()
+            groups = conn.execute(f"SELECT category, \"year\", status, count(*) AS n FROM search_docs d "  # type: ignore[arg-type]
+                                  f"WHERE {cond} GROUP BY category, \"year\", status", params).fetchall()
             total = sum(g["n"] for g in groups)
-            facets = {"category": _sum_by(groups, "category"), "year": _sum_by(groups, "year")}
+            facets = {key: _sum_by(groups, key) for key in FACETS}
             rows = self._ranked(conn, cond, params, words, total, limit + offset)[offset:] if total else []
         hits = [_hit(r, words) for r in rows]
         return SearchResults(total, hits, facets, describe(query))

@@ -11,7 +11,7 @@ posting lists instead:
   ``itertools.accumulate``), and turned into a ``set``;
 * ``And``/``Or``/``AndNot``/``Not`` become set operations, ``Prefix`` and
   ``TermRange`` the union of their terms;
-* the category and year columns and the BM25 length norms are read once per
+* the category, year and status columns and the BM25 length norms are read once per
   segment and kept with the searcher, so facet counts are one ``Counter``;
 * BM25 (plus a bonus for query words in the title) is computed only for
   the documents that can be in the top results: all matches when there are
@@ -45,6 +45,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from dangan.search.analysis import as_written
+from dangan.search.results import FACETS as RESULT_FACETS
 
 #: BM25 parameters (whoosh's defaults).
 K1 = 1.2
@@ -53,8 +54,8 @@ B = 0.75
 RANK_ALL = 2000
 #: Terms in more than this share of the documents are not scored (see Engine._useful).
 COMMON = 0.5
-#: Columns counted for facets.
-FACETS = ("category", "year")
+#: Columns counted for facets (each is a sortable column of the schema).
+FACETS = RESULT_FACETS
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from dangan.search.whoosh.tokenizers import BigramTokenizer
 #: Bump when the schema changes: an index of another version is rebuilt.
 #: 2: no jieba ``words`` field, no positions (``content``/``title`` store
 #: frequencies only), ``meta`` stored for exact-substring checks.
-SCHEMA_VERSION = 2
+#: 3: ``status`` is a column too (the status facet).
+SCHEMA_VERSION = 3
 
 
 class BigramText(TEXT):
@@ -51,7 +52,7 @@ def make_schema() -> Schema:
         year=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),
         period=ID(stored=True),
-        status=ID(stored=True),
+        status=ID(stored=True, sortable=True),
         form=ID(stored=True),
         building=ID(stored=True),
         unit=ID(stored=True),
