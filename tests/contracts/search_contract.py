@@ -128,7 +128,14 @@ class SearchBackendContract:
     def test_facets_count_every_match_not_only_the_page(self, backend) -> None:
         res = search(backend, "", limit=1)
         assert res.total == 3 and len(res.hits) == 1
-        assert res.facets == {"category": {"TS": 2, "SF": 1}, "year": {"2026": 2, "2025": 1}}
+        assert res.facets == {"category": {"TS": 2, "SF": 1}, "year": {"2026": 2, "2025": 1}, "status": {"active": 3}}
+
+    def test_the_status_facet_counts_held_and_disposed_records(self, backend) -> None:
+        backend.index([IndexDocument(with_status(A.record, Status.HELD), A.text),
+                       IndexDocument(with_status(C.record, Status.DISPOSED), C.text)])
+        assert search(backend, "").facets["status"] == {"active": 1, "disposed": 1, "held": 1}
+        assert search(backend, "投诉").facets["status"] == {"active": 1, "held": 1}
+        assert search(backend, "投诉", Filters(status="held")).facets["status"] == {"held": 1}
 
     def test_pages_are_disjoint_and_in_order(self, backend) -> None:
         whole = codes(backend, "", limit=3)
@@ -163,6 +170,15 @@ class SearchBackendContract:
         assert hits[0].status == "disposed" and "承重墙" not in hits[0].snippet.text
         assert codes(backend, "", Filters(status="已销毁")) == [A.code]
         assert backend.fingerprints()[A.code] == fingerprint(IndexDocument(disposed.record, None))
+
+    def test_a_reclassified_record_keeps_its_metadata_only(self, backend) -> None:
+        from dataclasses import replace
+
+        moved = IndexDocument(replace(A.record, meta={"superseded_by": "Z001-2026-D30-ZX-0001"}), A.text)
+        backend.index([moved])
+        assert codes(backend, "承重墙") == []  # the text is found under the new code only
+        assert codes(backend, "装修投诉") == [A.code]  # the old entry by its title and code
+        assert backend.fingerprints()[A.code] == fingerprint(IndexDocument(moved.record, None))
 
     def test_hold_and_release_change_the_status_filter(self, backend) -> None:
         backend.index([IndexDocument(with_status(B.record, Status.HELD), B.text)])

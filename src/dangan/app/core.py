@@ -193,6 +193,13 @@ class Dangan:
         return Quarantine(self)
 
     @property
+    def review(self) -> Any:
+        """The needs-review queue: confirm, or reclassify under a new code (:mod:`dangan.app.review`)."""
+        from dangan.app.review import ReviewQueue
+
+        return ReviewQueue(self)
+
+    @property
     def reconcile_report(self) -> ReconcileReport:
         return self.archive.reconcile_report
 

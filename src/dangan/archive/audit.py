@@ -52,6 +52,7 @@ class AuditEvent(StrEnum):
     ACCOUNT = "account"  # a web account or device token added, changed, disabled, revoked
     DISPOSAL_PROPOSED = "disposal_proposed"
     DISPOSAL_REJECTED = "disposal_rejected"
+    RECLASSIFIED = "reclassified"  # a record under review filed again in the right category (the new code named)
 
 
 EVENT_NAMES = {
@@ -79,6 +80,7 @@ EVENT_NAMES = {
     "account": "账户变更",
     "disposal_proposed": "提出销毁申请",
     "disposal_rejected": "驳回销毁申请",
+    "reclassified": "改类",
 }
 
 

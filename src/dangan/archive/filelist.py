@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from typing import Any
 
+from dangan.archive import reclassify
 from dangan.archive.model import Record, Status
 from dangan.archive.plan import FilePlan
 
@@ -24,7 +25,8 @@ def file_list_rows(records: list[Record]) -> list[dict[str, Any]]:
     rows = []
     for n, r in enumerate(sorted(records, key=lambda r: r.archival_code), start=1):
         original = r.original
-        remarks = {Status.DISPOSED: "已销毁", Status.HELD: "冻结"}.get(r.status, "")
+        remarks = "；".join(x for x in ({Status.DISPOSED: "已销毁", Status.HELD: "冻结"}.get(r.status, ""),
+                                        reclassify.remarks(r)) if x)
         rows.append({
             "seq": n, "code": r.archival_code, "doc_number": r.doc_number or "", "author": r.author,
             "title": r.title, "date": r.date.strftime("%Y%m%d"), "security": r.security,

@@ -21,6 +21,12 @@ class Status(StrEnum):
     LENT = "lent"  # 借出（有未归还的借阅；冻结优先显示）
 
 
+#: Free metadata naming the record filed in a reclassified record's place (DOMAIN.md §3: a code never
+#: changes, so reclassifying files the document again under a new code), and, on that one, the record it replaces.
+SUPERSEDED_BY = "superseded_by"
+SUPERSEDES = "supersedes"
+
+
 class Source(StrEnum):
     GENERATED = "generated"  # dangan 生成
     SCANNED = "scanned"  # 监视目录/扫描件
@@ -109,6 +115,16 @@ class Record:
     def rendition(self) -> StoredFile | None:
         """The current archival copy with the 归档章, if one was made."""
         return next((f for f in reversed(self.files) if f.role is FileRole.RENDITION and not f.destroyed), None)
+
+    @property
+    def superseded_by(self) -> str | None:
+        """The code this record was reclassified to (its entry stays, its files stay; the new one is current)."""
+        return self.meta.get(SUPERSEDED_BY) or None
+
+    @property
+    def supersedes(self) -> str | None:
+        """The code of the record this one was reclassified from."""
+        return self.meta.get(SUPERSEDES) or None
 
 
 @dataclass(frozen=True)

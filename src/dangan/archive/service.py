@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dangan.actor import Actor
-from dangan.archive import digest, disposal
+from dangan.archive import digest, disposal, reclassify
 from dangan.archive.audit import AuditEntry, AuditEvent
 from dangan.archive.catalogue import (
     DESCRIPTIVE,
@@ -40,6 +40,7 @@ from dangan.archive.catalogue import (
 from dangan.archive.codes import MAX_SEQ, format_code, parse_code
 from dangan.archive.custody import Custody
 from dangan.archive.model import (
+    SUPERSEDED_BY,
     ArchiveEvent,
     ArchiveListener,
     FileRole,
@@ -121,6 +122,12 @@ class DisposalResult:
     disposed: builtins.list[Record]
 
 
+@dataclass(frozen=True)
+class Reclassified:
+    old: Record  # the record under review: same code, now naming ``new`` (superseded_by)
+    new: Record  # filed in the right category, with a new code
+
+
 @dataclass
 class _Tx:
     published: builtins.list[Path] = field(default_factory=list)
@@ -136,6 +143,7 @@ class _Prepared:
     extraction: Extraction  # dangan.content.extract
     original_name: str
     attachments: builtins.list[_Prepared] = field(default_factory=list)
+    role: FileRole = FileRole.ATTACHMENT  # what an attached file is (a signed copy keeps its role when copied)
 
 
 class Archive(Custody):
@@ -215,7 +223,16 @@ class Archive(Custody):
         return found[0] if found else None
 
     def find_by_sha256(self, sha256: str) -> Record | None:
-        return self.catalogue.find_by_sha256(sha256.lower())
+        return self._holder_of(sha256.lower())
+
+    def _holder_of(self, sha256: str) -> Record | None:
+        """The current record holding these bytes: a reclassified record's bytes belong to its successor."""
+        found = self.catalogue.find_by_sha256(sha256)
+        seen: set[str] = set()
+        while found is not None and found.superseded_by and found.archival_code not in seen:
+            seen.add(found.archival_code)
+            found = self.catalogue.record(found.superseded_by) or found
+        return found
 
     def list(self, *, category: str | None = None, year: int | None = None, status: Status | str | None = None,
              needs_review: bool | None = None) -> builtins.list[Record]:
@@ -354,7 +371,7 @@ class Archive(Custody):
         seen: dict[str, Record] = {}
         results: builtins.list[FilingResult] = []
         for p in chunk:
-            existing = seen.get(p.sha256) or self.catalogue.find_by_sha256(p.sha256)
+            existing = seen.get(p.sha256) or self._holder_of(p.sha256)
             if existing is not None:
                 self._audit_duplicate(existing, source_name=p.original_name, sha256=p.sha256)
                 results.append(FilingResult(record=existing, duplicate=True))
@@ -364,7 +381,7 @@ class Archive(Custody):
             results.append(FilingResult(record=record, duplicate=False))
         return results
 
-    def _file_one(self, p: _Prepared, published: builtins.list[Path]) -> Record:
+    def _file_one(self, p: _Prepared, published: builtins.list[Path], **audit: Any) -> Record:
         req = p.req
         cat = self.plan.get(req.category)
         date = req.date or self.clock.today()
@@ -391,12 +408,14 @@ class Archive(Custody):
             text, source = p.extraction.text, str(p.extraction.source)
         self._store_file(p, record_id, series, role=FileRole.ORIGINAL, name=code, published=published,
                          text=text, text_source=source)
-        for n, att in enumerate(p.attachments, start=1):
-            self._store_file(att, record_id, series, role=FileRole.ATTACHMENT, name=f"{code}-att-{n}",
-                             published=published)
+        numbers: dict[FileRole, int] = {}
+        for att in p.attachments:
+            n = numbers[att.role] = numbers.get(att.role, 0) + 1
+            kind = "signed" if att.role is FileRole.SIGNED else "att"
+            self._store_file(att, record_id, series, role=att.role, name=f"{code}-{kind}-{n}", published=published)
         record = self.get(code)
         self._audit_change(AuditEvent.FILED, record, original_name=p.original_name, sha256=p.sha256,
-                           source=str(record.source))
+                           source=str(record.source), **audit)
         return record
 
     def _note_doc_number(self, doc_number: str, form_id: str | None) -> None:
@@ -431,7 +450,7 @@ class Archive(Custody):
 
     def _attach_in_tx(self, code: str, p: _Prepared, *, text: str | None, text_source: str | None,
                       published: builtins.list[Path]) -> FilingResult:
-        existing = self.catalogue.find_by_sha256(p.sha256)
+        existing = self._holder_of(p.sha256)
         if existing is not None:
             self._audit_duplicate(existing, source_name=p.original_name, sha256=p.sha256)
             return FilingResult(record=existing, duplicate=True)
@@ -521,6 +540,57 @@ class Archive(Custody):
             self.catalogue.update_record(record.id, date=_same_year_date(record, value))
         else:
             self.catalogue.set_meta(record.id, key, value or None)
+
+    # ---------------------------------------------------------- reclassification
+
+    def reclassify(self, code: str, category: str, *, reason: str, title: str | None = None) -> Reclassified:
+        """File a record under review again in the right category (see :mod:`dangan.archive.reclassify`).
+
+        One transaction: the new record (new code, copies of the files and the
+        text, ``supersedes``) is filed, and the old one leaves the review queue
+        naming it (``superseded_by``); its 文号 moves with the document.  The old
+        code, its 件号 and its files stay.  Both changes are audited.
+        """
+        if not (reason or "").strip():
+            raise ArchiveError("改类必须填写原因", code=code, field="reason")
+        target = self.plan.get(category)
+        with self._filing_tx() as tx:
+            old = self.get(code)
+            problem = reclassify.refusal(old, target, active_holds=len(self.catalogue.holds(old.id)))
+            if problem:
+                raise ArchiveError(problem, code=code, field="category")
+            prepared = self._copy_for_reclassify(old, target.code, title=title)
+            if old.doc_number:  # a 文号 names one document: it goes with it to the new record
+                self.catalogue.update_record(old.id, doc_number=None)
+            new = self._file_one(prepared, tx.published, supersedes=old.archival_code, reason=reason)
+            self.catalogue.set_meta(old.id, SUPERSEDED_BY, new.archival_code)
+            self.catalogue.update_record(old.id, needs_review=False)
+            updated = self.get(code)
+            self._audit_change(AuditEvent.RECLASSIFIED, updated, reason=reason, to=new.archival_code,
+                               category=target.code, before={"category": old.category, "doc_number": old.doc_number},
+                               after={"category": target.code, "doc_number": None})
+        self._notify([(ArchiveEvent.FILED, new), (ArchiveEvent.METADATA, updated)])
+        return Reclassified(old=updated, new=new)
+
+    def _copy_for_reclassify(self, old: Record, category: str, *, title: str | None) -> _Prepared:
+        """The old record's stored files (checked against the catalogue) prepared as a new filing."""
+        files = []
+        for f in old.files:
+            if f.destroyed:
+                continue
+            p = self._prepare_file(self.store.abs(f.path), with_text=False, name=f.original_name)
+            if p.sha256 != f.sha256:
+                raise ArchiveError("存储的文件与目录记录不符，不能改类（请运行 dangan verify）", code=old.archival_code,
+                                   path=f.path)
+            p.role = f.role
+            files.append(p)
+        original = next((p for p in files if p.role is FileRole.ORIGINAL), None)
+        if original is None:
+            raise ArchiveError("该档案没有归档文件，不能改类", code=old.archival_code)
+        text = self.catalogue.texts_of([old.id])[old.id]
+        original.req = reclassify.new_request(old, original.src, category=category, title=title, text=text)
+        original.attachments = [p for p in files if p is not original]
+        return original
 
     # ------------------------------------------------------------------ holds
 
@@ -790,4 +860,4 @@ def _meta_value(record: Record, key: str) -> Any:
     return record.meta.get(key)
 
 
-__all__ = ["Archive", "DisposalResult", "DueItem", "ListenerError", "ReconcileReport"]
+__all__ = ["Archive", "DisposalResult", "DueItem", "ListenerError", "ReconcileReport", "Reclassified"]

@@ -219,6 +219,18 @@ def stamp_command(ctx: click.Context, codes: tuple[str, ...], force: bool) -> No
         click.echo(f"{state}：{r.code} → {r.path}")
 
 
+@archive_group.command("reclassify")
+@click.argument("code")
+@click.option("--category", "-c", required=True, help="正确的类别代码或名称，如 LY 或 楼宇巡检")
+@click.option("--reason", required=True, help="改类原因（记入审计）")
+@click.option("--title", default=None, help="同时更正题名（可不填）")
+@click.pass_context
+def reclassify_command(ctx: click.Context, code: str, category: str, reason: str, title: str | None) -> None:
+    """把待审核的档案改入正确的类别：以新档号重新归档，原档号保留并注明“已改类”（档号一经给出不再改变）。"""
+    done = app(ctx).review.reclassify(code, category, reason=reason, title=title)
+    click.echo(f"已改类：{done.old.archival_code} → {done.new.archival_code}（原档号保留，注明已改类）")
+
+
 @archive_group.command("categories")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context

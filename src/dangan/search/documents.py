@@ -31,8 +31,11 @@ class IndexDocument(NamedTuple):
 
     @property
     def content(self) -> str | None:
-        """The text that may be indexed: none for a disposed record (only its metadata stays)."""
-        return None if self.record.status == Status.DISPOSED else self.text
+        """The text that may be indexed: none for a disposed record (only its metadata stays), nor for a
+        reclassified one (its text is found under the code it was filed again as)."""
+        if self.record.status == Status.DISPOSED or self.record.superseded_by:
+            return None
+        return self.text
 
 
 def metadata(record: Record) -> dict[str, str]:

@@ -125,19 +125,28 @@ def verify() -> Any:
 @bp.route("/review")
 @needs(Permission.ARCHIVE)
 def review() -> Any:
-    return render_template("review.html", records=g.app.records(needs_review=True), names=g.app.category_names(),
-                           categories=g.app.categories().categories)
+    return render_template("review.html", records=g.app.review.items(), names=g.app.category_names(),
+                           targets=g.app.review.targets())
 
 
 @bp.route("/review/<code>", methods=["POST"])
 @needs(Permission.ARCHIVE)
 def reviewed(code: str) -> Any:
-    changes = {k: request.form[k].strip() for k in ("title", "doc_number", "building", "room")
-               if request.form.get(k, "").strip()}
-    changes["needs_review"] = "false"
     try:
-        g.app.edit(code, changes, reason=request.form.get("reason") or "审核确认")
-        flash(f"{code} 已审核", "ok")
+        g.app.review.confirm(code, reason=request.form.get("reason", ""), changes=request.form)
+        flash(f"{code} 已审核确认", "ok")
+    except DanganError as e:
+        flash(str(e), "error")
+    return redirect(url_for("archivist.review"))
+
+
+@bp.route("/review/<code>/reclassify", methods=["POST"])
+@needs(Permission.ARCHIVE)
+def reclassify(code: str) -> Any:
+    try:
+        done = g.app.review.reclassify(code, request.form.get("category", ""), reason=request.form.get("reason", ""),
+                                       title=request.form.get("title") or None)
+        flash(f"已改类：{code} → {done.new.archival_code}（原档号保留，注明已改类）", "ok")
     except DanganError as e:
         flash(str(e), "error")
     return redirect(url_for("archivist.review"))
