@@ -6,6 +6,7 @@ per role.  Set DANGAN_SCREENSHOTS=1 to save the main pages into docs/screenshots
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 from tests.web_helpers import PASSWORDS, Site, populate
 
-from dangan.app import Dangan
+from dangan.app import Dangan, FilingRequest, Source
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -46,6 +47,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site
     ws = init_workspace(root / "ws")
     with Dangan.open(ws) as app:
         site = populate(app, root)
+        scan = root / "扫描件-001.txt"
+        scan.write_text("2栋电梯机房门锁损坏，机房地面有积水，已通知维修。巡查人：小李。\n", encoding="utf-8")
+        app.file_requests([FilingRequest(path=scan, category="QT", title="扫描件-001", date=dt.date(2026, 4, 1),
+                                         source=Source.SCANNED, needs_review=True)])  # what intake leaves for review
     port = free_port()
     log = open(root / "serve.log", "wb")  # noqa: SIM115 - closed below
     env = {**os.environ, "PYTHONUTF8": "1"}
@@ -264,3 +269,27 @@ def test_an_upload_that_goes_to_quarantine_and_its_retry(browser: Any, server: A
     archivist.wait_for_selector(".flash.error")  # a broken PDF cannot be filed by hand either: said in words,
     assert "PDF 文件已损坏" in archivist.inner_text(".flash.error")  # and the file stays in the quarantine
     assert archivist.locator("section.quarantined").count() == 1
+
+
+def test_an_archivist_reclassifies_a_scan_from_the_review_queue(browser: Any, server: Any) -> None:
+    base, _, _ = server
+    archivist = login(browser, base, "laowang")
+    assert "待审核" in archivist.inner_text("main")  # the dashboard says what waits
+    shot(archivist, "12-dashboard-archivist")
+    archivist.goto(base + "/review")
+    row = archivist.locator("tr", has_text="扫描件-001")
+    old = row.locator("a").first.inner_text()
+    row.locator("select[name=category]").select_option("XJ")
+    row.locator("form:has(select) input[name=title]").fill("2栋电梯机房巡查记录")
+    row.locator("form:has(select) input[name=reason]").fill("电梯机房巡查，属楼宇巡检")
+    shot(archivist, "13-review")
+    row.locator("button:has-text('改类')").click()
+    archivist.wait_for_selector(".flash.ok")
+    new = re.search(r"→ (\S+-XJ-\d{4})", archivist.inner_text(".flash.ok"))
+    assert new and old.startswith("Z001-2026-D10-QT-")
+    archivist.goto(base + f"/records/{old}")
+    assert f"以新档号 {new.group(1)}" in archivist.inner_text("main")
+    archivist.click(f"a:has-text('{new.group(1)}')")
+    assert "2栋电梯机房巡查记录" in archivist.inner_text("h1")
+    archivist.goto(base + "/search?q=电梯机房")
+    playwright_sync.expect(archivist.locator(".total")).to_have_text("1")  # the text under the new code only

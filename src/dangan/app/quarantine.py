@@ -78,7 +78,7 @@ class Quarantine:
                               meta={"quarantine_reason": _reason_fields(entry.reason.read_text(encoding="utf-8"))
                                     .get("原因", "")})
         target = self.folder / PROCESSED / entry.path.name
-        target = target if not target.exists() else target.with_name(f"{target.stem}-{dt.datetime.now():%H%M%S}{target.suffix}")
+        target = target if not target.exists() else target.with_name(f"{target.stem}-{self.app.clock.now():%H%M%S}{target.suffix}")
         q.move_file(entry.path, target)
         q.release(entry)
         return filed[0]

@@ -3,7 +3,6 @@ quarantine) and the approver's queue."""
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -97,7 +96,7 @@ def file_list() -> Any:
     year = request.args.get("year", "")
     if not year:
         return render_template("catalogue.html", categories=g.app.categories().categories,
-                               this_year=dt.date.today().year)
+                               this_year=g.app.clock.today().year)
     fmt = "xlsx" if request.args.get("format") == "xlsx" else "pdf"
     category = request.args.get("category") or None
     try:
