@@ -117,3 +117,41 @@ def test_the_search_box_shows_the_query_as_typed(web: Any, site: Site) -> None:
     assert 'value="13983456721"' in page.split('id="results"')[0]  # what the clerk typed, to search again
     assert "13983456721" not in page.replace('value="13983456721"', "")  # shown nowhere else: masked
     assert "139****6721" in page.split("</title>")[0]
+
+
+def test_a_user_changes_their_own_password_and_other_sessions_end(web: Any, site: Site) -> None:
+    site.app.accounts.add_user("xiaozhou", role="staff", password="pw-Zhou-2026")
+    here, csrf = session_of(web, "xiaozhou", "pw-Zhou-2026")
+    there, _ = session_of(web, "xiaozhou", "pw-Zhou-2026")
+    wrong = here.post("/password", data={"csrf_token": csrf, "current": "nope-nope", "new": "pw-Zhou-2027",
+                                         "again": "pw-Zhou-2027"})
+    assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
+    typo = here.post("/password", data={"csrf_token": csrf, "current": "pw-Zhou-2026", "new": "pw-Zhou-2027",
+                                        "again": "pw-Zhou-2028"})
+    assert typo.status_code == 400 and "不一致" in typo.get_data(as_text=True)
+    done = here.post("/password", data={"csrf_token": csrf, "current": "pw-Zhou-2026", "new": "pw-Zhou-2027",
+                                        "again": "pw-Zhou-2027"}, follow_redirects=True)
+    assert "密码已修改" in done.get_data(as_text=True)
+    assert here.get("/search").status_code == 200  # this session goes on
+    assert there.get("/search").status_code == 302  # the other one is out
+    assert site.app.accounts.authenticate("xiaozhou", "pw-Zhou-2027").name == "xiaozhou"
+
+
+def test_an_administrator_resets_a_password(web: Any, site: Site) -> None:
+    site.app.accounts.add_user("xiaosun", role="staff", password="pw-Sun-2026")
+    client, csrf = session(web, "guanli")
+    assert "重设密码" in client.get("/admin/users").get_data(as_text=True)
+    client.post("/admin/users/xiaosun/password", data={"csrf_token": csrf, "password": "pw-Sun-2027"})
+    assert site.app.accounts.authenticate("xiaosun", "pw-Sun-2027").name == "xiaosun"
+    staff, csrf = session(web, "xiaochen")
+    assert staff.post("/admin/users/xiaosun/password", data={"csrf_token": csrf, "password": "x" * 9}).status_code == 403
+
+
+def session_of(web: Any, user: str, password: str) -> tuple[Any, str]:
+    """A client that logged in through the login form."""
+    client = web.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    client.post("/login", data={"username": user, "password": password, "csrf_token": token.group(1) if token else ""})
+    page = client.get("/").get_data(as_text=True)
+    return client, re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)  # type: ignore[union-attr]

@@ -51,8 +51,9 @@ def proposals() -> Any:
     from dangan.app.disposal_workflow import STATUS_NAMES
 
     every = g.app.disposals.proposals()
-    records = {c: g.app.record(c) for p in every if p.status == "pending" for c in p.codes}
-    return render_template("disposals.html", proposals=every, statuses=STATUS_NAMES, records=records)
+    details = {c: g.app.show(c) for p in every if p.status == "pending" for c in p.codes}
+    return render_template("disposals.html", proposals=every, statuses=STATUS_NAMES, details=details,
+                           names=g.app.category_names())
 
 
 @bp.route("/disposals", methods=["POST"])
@@ -154,8 +155,10 @@ def reclassify(code: str) -> Any:
 @bp.route("/quarantine")
 @needs(Permission.ARCHIVE)
 def quarantine() -> Any:
+    from dangan.web.views.intake import UPLOADS
+
     return render_template("quarantine.html", entries=g.app.quarantine.entries(),
-                           categories=g.app.categories().categories)
+                           categories=g.app.categories().categories, uploads=str(Path(g.app.ws.state_dir) / UPLOADS))
 
 
 @bp.route("/quarantine/<path:name>/retry", methods=["POST"])

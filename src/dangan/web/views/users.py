@@ -46,6 +46,17 @@ def disable(name: str) -> Any:
     return redirect(url_for("users.index"))
 
 
+@bp.route("/users/<name>/password", methods=["POST"])
+@needs(Permission.ADMIN)
+def reset_password(name: str) -> Any:
+    try:
+        g.app.accounts.set_password(name, request.form.get("password", ""))
+        flash(f"已重设 {name} 的密码；该用户已登录的会话随即失效", "ok")
+    except DanganError as e:
+        flash(str(e), "error")
+    return redirect(url_for("users.index"))
+
+
 @bp.route("/users/<name>/enable", methods=["POST"])
 @needs(Permission.ADMIN)
 def enable(name: str) -> Any:
