@@ -85,6 +85,7 @@ def test_a_document_number_moves_with_the_document(ws: Workspace, tmp_path: Path
 @pytest.mark.parametrize(("setup", "category", "reason", "message"), [
     ("confirmed", "XJ", "x", "只有待审核的档案可以改类"),
     ("held", "XJ", "x", "先解除冻结"),
+    ("lent", "XJ", "x", "借出未还"),
     ("twice", "XJ", "x", "已改类为"),
     ("plain", "QT", "x", "无需改类"),
     ("plain", "XH", "x", "销毁清册"),
@@ -99,6 +100,8 @@ def test_what_may_not_be_reclassified_is_refused_and_nothing_changes(ws: Workspa
             app.review.confirm(code, reason="审核确认")
         elif setup == "held":
             app.hold([code], reason="诉讼")
+        elif setup == "lent":
+            app.lending.out([code], to="业委会", purpose="查阅", due=dt.date(2026, 12, 20))
         elif setup == "twice":
             app.review.reclassify(code, "SQ", reason="通知")
         before = {r.archival_code: r for r in app.records()}

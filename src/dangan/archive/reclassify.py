@@ -5,7 +5,8 @@ document filed under the wrong category — a scan the rules could not place,
 filed to 其他资料 (QT) and waiting for review — cannot be moved.  It is filed
 again: a **new record** in the right category, with a new code, copies of its
 files and its text, and ``supersedes`` naming the old code; the **old record**
-keeps its code, its 件号 and its files, leaves the review queue and names the
+keeps its code, its 件号 and its files (an archival copy with the 归档章 shows
+the old code, so it is not copied: the new record is stamped anew), leaves the review queue and names the
 new code in ``superseded_by``.  Both changes are audited in one transaction
 (:meth:`dangan.archive.service.Archive.reclassify`).  The old entry is shown
 as 已改类 with a link; the search index keeps only its metadata (its text is
@@ -23,7 +24,7 @@ from dangan.archive.model import SUPERSEDED_BY, SUPERSEDES, FilingRequest, Recor
 from dangan.archive.plan import DISPOSAL_CATEGORY, Category
 
 
-def refusal(record: Record, target: Category, *, active_holds: int) -> str | None:
+def refusal(record: Record, target: Category, *, active_holds: int, active_loans: int = 0) -> str | None:
     """Why ``record`` may not be reclassified to ``target`` (None: it may)."""
     if record.status is Status.DISPOSED:
         return "该档案已销毁，不能改类"
@@ -31,6 +32,8 @@ def refusal(record: Record, target: Category, *, active_holds: int) -> str | Non
         return f"该档案已改类为 {record.superseded_by}，不能再改类"
     if active_holds:
         return "该档案已冻结：冻结不会随改类转到新档号，请先解除冻结再改类"
+    if active_loans or record.status is Status.LENT:
+        return "该档案借出未还：归还后再改类"
     if not record.needs_review:
         return "只有待审核的档案可以改类：已审核确认的档案，类别是档号的一部分，不再改变"
     if target.code == record.category:

@@ -556,7 +556,8 @@ class Archive(Custody):
         target = self.plan.get(category)
         with self._filing_tx() as tx:
             old = self.get(code)
-            problem = reclassify.refusal(old, target, active_holds=len(self.catalogue.holds(old.id)))
+            problem = reclassify.refusal(old, target, active_holds=len(self.catalogue.holds(old.id)),
+                                         active_loans=len(self.catalogue.loans(record_id=old.id, active_only=True)))
             if problem:
                 raise ArchiveError(problem, code=code, field="category")
             prepared = self._copy_for_reclassify(old, target.code, title=title)
@@ -576,7 +577,7 @@ class Archive(Custody):
         """The old record's stored files (checked against the catalogue) prepared as a new filing."""
         files = []
         for f in old.files:
-            if f.destroyed:
+            if f.destroyed or f.role is FileRole.RENDITION:  # the 归档章 names the old code
                 continue
             p = self._prepare_file(self.store.abs(f.path), with_text=False, name=f.original_name)
             if p.sha256 != f.sha256:

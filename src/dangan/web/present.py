@@ -14,9 +14,9 @@ from markupsafe import Markup, escape
 
 from dangan.app import HIGHLIGHT, mask_text
 
-STATUS_NAMES = {"active": "在库", "held": "冻结", "disposed": "已销毁"}
+STATUS_NAMES = {"active": "在库", "held": "冻结", "disposed": "已销毁", "lent": "借出"}
 SOURCE_NAMES = {"generated": "系统生成", "scanned": "扫描件", "manual": "手工添加"}
-FILE_ROLES = {"original": "归档文件", "attachment": "附件（DOCX 等）", "signed": "签字扫描件"}
+FILE_ROLES = {"original": "归档文件", "attachment": "附件（DOCX 等）", "signed": "签字扫描件", "rendition": "归档副本（加盖归档章）"}
 PERIOD_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
 
 

@@ -17,7 +17,7 @@ bp = Blueprint("search", __name__)
 PER_PAGE = 20
 MAX_PAGE = 50
 FILTERS = ("category", "year", "status", "from", "to")
-STATUSES = ("active", "held", "disposed")
+STATUSES = ("active", "held", "lent", "disposed")
 
 
 def read_query(args: Any) -> dict[str, Any]:
