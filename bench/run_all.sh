@@ -14,4 +14,5 @@ $PY bench/bench_watch.py            # stable -> searchable; 500 files; OCR; QR d
 $PY bench/bench_outputs.py          # renditions per second (1 and 20 pages); transfer export of 10,000 records
 $PY bench/bench_startup.py          # CLI start-up: search, archive list vs --help
 $PY bench/bench_ocr.py              # OCR evaluation: recall, lost lines, s/page, rapidocr defaults vs dangan's settings
+$PY bench/bench_web.py              # search page vs dangan search (same queries, same run); searches during a batch
 uptime
