@@ -23,10 +23,10 @@ def test_lockout_grows_with_failures_and_is_bounded(failures: int, locked: dt.ti
 
 
 @pytest.mark.parametrize(("role", "allowed", "refused"), [
-    ("staff", {"view", "forms", "upload"}, {"archive", "propose_disposal", "approve_disposal", "admin"}),
-    ("archivist", {"view", "archive", "propose_disposal"}, {"approve_disposal", "admin"}),
-    ("approver", {"view", "approve_disposal"}, {"propose_disposal", "archive", "forms", "admin"}),
-    ("admin", {"admin"}, {"view", "forms", "upload", "archive", "propose_disposal", "approve_disposal"}),
+    ("staff", {"view", "forms", "register", "upload"}, {"archive", "propose_disposal", "approve_disposal", "admin"}),
+    ("archivist", {"view", "register", "archive", "propose_disposal"}, {"approve_disposal", "admin"}),
+    ("approver", {"view", "approve_disposal"}, {"propose_disposal", "archive", "forms", "register", "admin"}),
+    ("admin", {"admin"}, {"view", "forms", "register", "upload", "archive", "propose_disposal", "approve_disposal"}),
     ("device", {"upload"}, {"view", "forms", "archive", "admin"}),
     (None, set(), {p.value for p in Permission}),
 ])

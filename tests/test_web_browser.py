@@ -293,3 +293,36 @@ def test_an_archivist_reclassifies_a_scan_from_the_review_queue(browser: Any, se
     assert "2栋电梯机房巡查记录" in archivist.inner_text("h1")
     archivist.goto(base + "/search?q=电梯机房")
     playwright_sync.expect(archivist.locator(".total")).to_have_text("1")  # the text under the new code only
+
+
+def test_the_front_desk_enters_a_complaint_and_the_dashboard_counts_its_30_minutes(browser: Any, server: Any) -> None:
+    base, _, _ = server
+    page = login(browser, base, "xiaochen")
+    assert re.search(r"超时 6\d 分钟 第 1 号 王淑芬", page.inner_text("#complaints-due"))  # received an hour ago
+    page.click("nav >> text=登记")
+    page.click("a:has-text('客户投诉管理登记表')")
+    page.click("a.button:has-text('新登记')")
+    assert page.input_value("input[name=received_at]")  # now, filled in
+    page.fill("input[name=complainant]", "李先生")
+    page.fill("input[name=phone]", "13912345678")
+    page.fill("input[name=unit]", "7栋0301")
+    page.fill("input[name=target]", "地下车库照明")
+    page.fill("input[name=facts]", "B2 车库灯不亮两天")
+    for name, value in (("type", "服务投诉"), ("channel", "电话"), ("validity", "有效"), ("severity", "一般")):
+        page.select_option(f"select[name={name}]", value)
+    page.evaluate("document.querySelector('form.form-page').noValidate = true")  # let the server check it
+    page.click("button:has-text('登记')")
+    page.wait_for_selector(".field-error[data-field=handler]")
+    assert "必填项没有填写" in page.inner_text(".field-error[data-field=handler]")
+    shot(page, "14-register-error")
+    page.fill("input[name=handler]", "小陈")
+    page.click("button:has-text('登记')")
+    page.wait_for_selector(".flash.ok")
+    assert "第 2 号" in page.inner_text(".flash.ok")
+    listing = page.inner_text("table.entries")
+    assert "139****5678" in listing and "13912345678" not in listing and "待提出方案" in listing
+    shot(page, "15-register-list")
+    page.goto(base + "/")
+    due = page.inner_text("#complaints-due")
+    assert "李先生" in due and "王淑芬" in due
+    shot(page, "16-dashboard-agenda")

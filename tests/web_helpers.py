@@ -15,6 +15,10 @@ ROLES = {"xiaochen": "staff", "laowang": "archivist", "wangzhuren": "approver", 
          "xiaoli": "archivist"}
 #: one user per role (the route walk)
 BY_ROLE = {"staff": "xiaochen", "archivist": "laowang", "approver": "wangzhuren", "admin": "guanli"}
+#: a complaint (received an hour before the app's clock), its phone number to be masked on every page
+COMPLAINT = {"complainant": "王淑芬", "phone": "13983456721", "unit": "5栋0602",
+             "target": "<b>保洁</b>", "facts": "楼道夜间噪音", "type": "服务投诉", "channel": "电话", "validity": "有效",
+             "severity": "一般", "handler": "小陈"}
 NOTE = "5栋0602室业主王淑芬来电投诉夜间噪音，联系电话13983456721，身份证110101199001011234。\n"
 
 
@@ -40,10 +44,13 @@ def populate(app: Dangan, folder: Path) -> Site:
         old.append(app.file([p], category="TS", title=f"2010年投诉{n}", date=dt.date(2010, 5, 1 + n))[0]
                    .result.record.archival_code)
     _, token = app.accounts.add_token("前台扫描仪")
+    received = app.ledger.now() - dt.timedelta(hours=1)  # no solution yet: 60 minutes ago, past its 30 minutes
+    app.ledger.add("complaint-register", {**COMPLAINT, "received_at": f"{received:%Y-%m-%d %H:%M}"})
     return Site(app, code, old, token)
 
 
 def sample_args(site: Site) -> dict[str, Any]:
     """A value for each URL variable of the URL map."""
     return {"code": site.code, "number": 1, "page": 1, "job_id": 1, "proposal_id": 1, "form_id": "payment-notice",
+            "register_id": "complaint-register",
             "token": "none", "name": "none.pdf", "filename": "dangan.css"}

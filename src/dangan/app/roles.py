@@ -28,6 +28,7 @@ USER_ROLES: tuple[str, ...] = (Role.STAFF, Role.ARCHIVIST, Role.APPROVER, Role.A
 class Permission(StrEnum):
     VIEW = "view"  # search, record pages, files, the dashboard's archive items
     FORMS = "forms"  # fill, preview, generate and batch-print forms
+    REGISTER = "register"  # enter and correct register entries (登记台账), see what is due today
     UPLOAD = "upload"  # upload scans into the intake pipeline
     ARCHIVE = "archive"  # archivist's work: metadata, holds, extend, review queue, quarantine, catalogue, verify
     PROPOSE_DISPOSAL = "propose_disposal"
@@ -36,14 +37,14 @@ class Permission(StrEnum):
 
 
 PERMISSION_NAMES: dict[str, str] = {
-    "view": "检索和查看档案", "forms": "填写和打印表单", "upload": "上传扫描件", "archive": "档案管理",
+    "view": "检索和查看档案", "forms": "填写和打印表单", "register": "登记台账", "upload": "上传扫描件", "archive": "档案管理",
     "propose_disposal": "提出销毁申请", "approve_disposal": "审批销毁申请", "admin": "账户和设置管理",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    Role.STAFF: frozenset({Permission.VIEW, Permission.FORMS, Permission.UPLOAD}),
-    Role.ARCHIVIST: frozenset({Permission.VIEW, Permission.FORMS, Permission.UPLOAD, Permission.ARCHIVE,
-                               Permission.PROPOSE_DISPOSAL}),
+    Role.STAFF: frozenset({Permission.VIEW, Permission.FORMS, Permission.REGISTER, Permission.UPLOAD}),
+    Role.ARCHIVIST: frozenset({Permission.VIEW, Permission.FORMS, Permission.REGISTER, Permission.UPLOAD,
+                               Permission.ARCHIVE, Permission.PROPOSE_DISPOSAL}),
     Role.APPROVER: frozenset({Permission.VIEW, Permission.APPROVE_DISPOSAL}),
     Role.ADMIN: frozenset({Permission.ADMIN}),
     Role.DEVICE: frozenset({Permission.UPLOAD}),

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dangan.web.views import api, archivist, auth, dashboard, forms, intake, records, search, users
+from dangan.web.views import api, archivist, auth, dashboard, forms, intake, records, registers, search, users
 
-BLUEPRINTS = [auth.bp, dashboard.bp, search.bp, records.bp, forms.bp, archivist.bp, intake.bp, users.bp, api.bp]
+BLUEPRINTS = [auth.bp, dashboard.bp, search.bp, records.bp, forms.bp, registers.bp, archivist.bp, intake.bp, users.bp, api.bp]

@@ -1,4 +1,4 @@
-"""The dashboard: what is due today for the signed-in person's role."""
+"""The dashboard: what is due today for the signed-in person's role (the registers' agenda: ``app.ledger.today()``)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,11 @@ from dangan.web.security import signed_in
 
 bp = Blueprint("dashboard", __name__)
 
-#: Extra dashboard sections: callables (app) → list of (title, rows) or None.  The ledger's "what is due today"
-#: (issue 12) plugs in here once its app call exists.
-DUE_SOURCES: list[Any] = []
-
-
 @bp.route("/")
 @signed_in
 def index() -> Any:
     app, who = g.app, g.identity
-    context: dict[str, Any] = {"warnings": app.warnings, "extra": []}
+    context: dict[str, Any] = {"warnings": app.warnings}
     if who.may(Permission.ARCHIVE) or who.may(Permission.APPROVE_DISPOSAL):
         due = app.due()
         context["due"] = due
@@ -31,8 +26,6 @@ def index() -> Any:
     if who.may(Permission.FORMS):
         runner = current_app.extensions["dangan_jobs"]["batch"]
         context["jobs"] = runner.jobs(owner=who.name)[:5]
-    for source in DUE_SOURCES:
-        found = source(app)
-        if found:
-            context["extra"].extend(found)
+    if who.may(Permission.REGISTER):
+        context["agenda"] = app.ledger.today().to_dict()  # the same list as `dangan today --json` (masked)
     return render_template("dashboard.html", **context)

@@ -58,6 +58,7 @@ def show(code: str) -> Any:
     return render_template("record.html", d=details, r=record, metadata=metadata, history=history,
                            events=EVENT_NAMES, editable=EDITABLE, pending=pending,
                            all_holds=g.app.holds(code, active_only=False),
+                           loans=[v.to_dict() for v in g.app.lending.list(code=code)],
                            text=(g.app.text_of(code) or "")[:TEXT_SHOWN])
 
 
