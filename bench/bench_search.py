@@ -9,7 +9,8 @@
     timed), a short one and a unit.  Wall time and the command's CPU time
     (less disturbed by other load on the machine).  Also, as ``current
     part: …``, pieces of a search alone (:data:`PARTS`: the interpreter,
-    click, importing Whoosh, opening the app, parsing), to show where the
+    click, importing Whoosh as such and as dangan does (``dangan.search.whoosh.imports``),
+    opening the app, parsing), to show where the
     time goes.  ``--baseline SRC`` times
     the same commands on another version's ``src/`` in the same run, in its
     own workspace (e.g. ``git archive 9f46abb src | tar -x -C /tmp/before``,
@@ -73,6 +74,7 @@ CLI_QUERIES = [("3+ characters unspaced", ["装修违规通知未送达"]), ("sh
 PARTS = [("python -c pass", "pass"),
          ("import click", "import click"),
          ("import whoosh (index, searching, codec)", "import whoosh.index, whoosh.searching, whoosh.codec.whoosh3"),
+         ("import dangan.search.whoosh (Whoosh with its stand-ins)", "import dangan.search.whoosh"),
          ("open the app (catalogue)", "from dangan.app import Dangan; Dangan.open({ws!r}).close()"),
          ("import dangan.search + parse", "from dangan.search import parse; parse('装修违规通知未送达')")]
 
@@ -182,7 +184,7 @@ def cli(rounds: int, baseline: Path | None) -> dict:
     # where the time goes: parts of a search, each alone in a fresh interpreter
     py = str(ROOT / ".venv" / "bin" / "python")
     for label, code in PARTS:
-        commands[f"current part: {label}"] = ([py, "-c", code.format(ws=roots["current"])], None)
+        commands[f"current part: {label}"] = ([py, "-c", code.format(ws=str(roots["current"]))], None)
     for args, env in commands.values():  # warm-up: caches (the word store, jieba's own) and the index
         run(args, env=env)
     wall: dict[str, list[float]] = {k: [] for k in commands}

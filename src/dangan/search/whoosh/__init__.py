@@ -1,5 +1,7 @@
 """The embedded search backend: Whoosh (``whoosh-reloaded``) with dangan's own set-at-a-time engine.
 
+* :mod:`~dangan.search.whoosh.imports` — Whoosh imported without the modules it loads and dangan
+  never uses (urllib.request, asyncio, the English stemmers): imported first
 * :mod:`~dangan.search.whoosh.backend` — :class:`WhooshBackend`, the SearchBackend
 * :mod:`~dangan.search.whoosh.store` — the index folder: generations, locks, writer
 * :mod:`~dangan.search.whoosh.schema` — the Whoosh schema and the fields of an entry
@@ -9,6 +11,7 @@
 * :mod:`~dangan.search.whoosh.rebuild` — a new generation from the catalogue, then the switch
 """
 
+from dangan.search.whoosh import imports  # noqa: F401  (first: see its docstring)
 from dangan.search.whoosh.backend import WhooshBackend
 
 __all__ = ["WhooshBackend"]
