@@ -68,3 +68,14 @@ def test_a_module_already_loaded_is_not_stood_in_for() -> None:
         " whoosh.reading.cached_property is cached_property.cached_property]))"
     )
     assert got == [True, True]
+
+
+def test_an_analyzer_holding_a_stood_in_function_still_pickles() -> None:
+    # Whoosh pickles the schema into the index; a stemmed field's analyzer holds the stand-in for stem().
+    got = _run(
+        "import json, pickle, dangan.search.whoosh\n"
+        "from whoosh.analysis import StemmingAnalyzer\n"
+        "a = pickle.loads(pickle.dumps(StemmingAnalyzer()))\n"
+        "print(json.dumps([t.text for t in a('searches running')]))"
+    )
+    assert got == ["search", "runn"]

@@ -55,8 +55,15 @@ def _deferred(module: str, name: str) -> Callable[..., Any]:
         return getattr(_real(module), name)(*args, **kwargs)
 
     call.__name__ = call.__qualname__ = name
+    call.__module__ = __name__  # pickled by reference to its name here (a StemFilter's default stemfn)
     call.__doc__ = f"{module}.{name}, loaded when first called."
     return call
+
+
+for _module, _names in STAND_INS.items():
+    for _name in _names:
+        if _name != "cached_property":
+            globals()[_name] = _deferred(_module, _name)
 
 
 class _StandIn(types.ModuleType):
@@ -65,7 +72,7 @@ class _StandIn(types.ModuleType):
     def __init__(self, name: str, names: tuple[str, ...]) -> None:
         super().__init__(name)
         for attr in names:
-            setattr(self, attr, functools.cached_property if attr == "cached_property" else _deferred(name, attr))
+            setattr(self, attr, functools.cached_property if attr == "cached_property" else globals()[attr])
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # the import system asks for __path__ and the like
