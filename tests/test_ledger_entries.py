@@ -52,9 +52,37 @@ def test_a_bad_entry_names_every_bad_column_and_nothing_is_kept(cli) -> None:  #
 
 
 def test_an_entry_in_the_future_is_refused(cli) -> None:  # type: ignore[no-untyped-def]
-    r = cli("register", "add", "complaint-register", *sets({**COMPLAINT, "received_at": "2026-12-02 08:00",
-                                                              "complainant": "马丽娟"}))
-    assert r.exit_code == 1 and "晚于今天" in r.output
+    # the clock reads 2026-12-01 09:00: a complaint received at 09:30 has not happened yet
+    for received in ("2026-12-02 08:00", "2026-12-01 09:30"):
+        r = cli("register", "add", "complaint-register", *sets({**COMPLAINT, "received_at": received,
+                                                                  "complainant": "马丽娟"}))
+        assert r.exit_code == 1 and "接诉时间" in r.output and "晚于现在（2026-12-01 09:00）" in r.output
+    # the front desk's wall clock may run a few minutes ahead of the server's
+    assert add_complaint(cli, "2026-12-01 09:04") == 1
+    r = cli("register", "add", "renovation-inspection", *sets({"date": "2026-12-02", "unit": "3栋0501室",
+            "contractor": "恒美装饰", "checked": "消防器材", "inspector": "赵磊"}))
+    assert r.exit_code == 1 and "日期" in r.output and "晚于现在" in r.output
+
+
+def test_times_the_rules_count_cannot_be_made_up(cli) -> None:  # type: ignore[no-untyped-def]
+    """A solution proposed before the complaint came in, a case closed tomorrow, a repair done before it was
+    reported: each would make the computed 30-minute rate, the open cases or the 及时率 untrue."""
+    r = cli("register", "add", "complaint-register", *sets({**COMPLAINT, "received_at": "2026-11-04 09:12",
+            "complainant": "马丽娟", "proposed_at": "2026-11-04 08:30", "closed_at": "2026-12-02 10:00"}))
+    assert r.exit_code == 1
+    assert "提出处理方案时间」：2026-11-04 08:30 早于「接诉时间」2026-11-04 09:12" in r.output
+    assert "结案时间」：2026-12-02 10:00 晚于现在" in r.output
+    number = add_complaint(cli, "2026-11-04 09:12")
+    r = cli("register", "update", "complaint-register", str(number), "--set", "proposed_at=2026-11-04 09:00",
+            "--reason", "补记")
+    assert r.exit_code == 1 and "早于「接诉时间」" in r.output
+    r = cli("register", "add", "incident-register", *sets({"reported_at": "2026-11-20 08:00", "unit": "3栋0201室",
+            "reporter": "张三", "kind": "室内维修", "content": "水管漏水", "department": "工程部",
+            "due_at": "2026-11-20 12:00", "completed_at": "2026-11-19 17:00", "receiver": "陈美玲"}))
+    assert r.exit_code == 1 and "完成时间" in r.output and "早于「报事时间」" in r.output
+    listed = as_json(cli("register", "list", "complaint-register", "--json"))["entries"]
+    assert [(e["number"], e["version"], e["fields"]["proposed_at"]) for e in listed] == [(number, 1, None)]
+    assert as_json(cli("register", "list", "incident-register", "--json"))["entries"] == []
 
 
 def test_only_registers_take_entries(cli) -> None:  # type: ignore[no-untyped-def]

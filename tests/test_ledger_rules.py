@@ -205,3 +205,24 @@ def test_special_services_by_kind_and_surveys_by_building() -> None:
     assert s.data["rows"] == [{"building": "1栋", "households": 96, "issued": 2, "returned": 1, "satisfied": 1},
                               {"building": "2栋", "households": 1, "issued": 1, "returned": 1, "satisfied": 0}]
     assert s.data["issue_date"] == "2026-11-02" and s.counted == {"visit-record": (1, 2, 3)}
+
+
+@pytest.mark.parametrize(
+    ("values", "problems"),
+    [
+        ({"received_at": T(2026, 12, 1, 9, 5)}, []),  # within the front desk clock's 5 minutes
+        ({"received_at": T(2026, 12, 1, 9, 5, 1)}, ["received_at"]),
+        ({"received_at": T(2026, 11, 30, 23, 50), "proposed_at": T(2026, 12, 1, 0, 10)}, []),  # across midnight
+        ({"received_at": T(2026, 11, 30, 23, 50), "proposed_at": T(2026, 11, 30, 23, 49)}, ["proposed_at"]),
+        ({"received_at": T(2026, 11, 30, 23, 50), "proposed_at": T(2026, 11, 30, 23, 50)}, []),
+        ({"received_at": T(2026, 11, 30, 8, 0), "closed_at": T(2026, 12, 2, 8, 0)}, ["closed_at"]),
+        ({"received_at": T(2026, 12, 1, 10, 0), "proposed_at": T(2026, 12, 1, 9, 0)}, ["received_at", "proposed_at"]),
+    ],
+)
+def test_times_that_happened_are_not_in_the_future_nor_before_the_entry(values: dict, problems: list[str]) -> None:
+    from dangan.forms.catalog import load_form
+    from dangan.ledger.registers import register_of, time_problems
+
+    reg = register_of(load_form(None, "complaint-register"))
+    now = T(2026, 12, 1, 9, 0)
+    assert [fid for fid, _ in time_problems(reg, {"proposed_at": None, "closed_at": None, **values}, now)] == problems

@@ -23,7 +23,7 @@ from dangan.archive.digest import canonical
 from dangan.errors import DanganError, InputError
 from dangan.ledger import complaints, reports, schedule
 from dangan.ledger.periods import MONDAY, Period, from_key, parse_period
-from dangan.ledger.registers import AMENDMENT_FORM, Register, keeps_entries, register_of, typed
+from dangan.ledger.registers import AMENDMENT_FORM, Register, keeps_entries, register_of, time_problems, typed
 from dangan.ledger.results import (
     ChangeView,
     CloseResult,
@@ -126,12 +126,13 @@ class Ledger:
     def _validate(self, reg: Register, values: Mapping[str, Any], *, row: int | None = None,
                   path: str | None = None) -> dict[str, Any]:
         from dangan.forms.entry import validate_entry
+        from dangan.forms.validate import combine
 
         checked = validate_entry(reg.form, reg.table, values, row=row, path=path)
-        at = reg.time_of(checked)
-        if at.date() > self.app.clock.today():
-            raise InputError(f"「{reg.label(reg.time_field)}」{at:%Y-%m-%d %H:%M} 晚于今天，登记的应是已经发生的事",
-                             form=reg.form_id, row=row, field=reg.label(reg.time_field), path=path)
+        problems = [InputError(text, form=reg.form_id, row=row, field=reg.label(fid), path=path)
+                    for fid, text in time_problems(reg, checked, self.now())]
+        if problems:
+            raise combine(problems, form=reg.form_id, path=path)
         return checked
 
     def _closing(self, form_id: str, at: dt.datetime) -> Close | None:

@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 AMENDMENT_FORM = "ledger-amendment"
 COMPUTED_REGISTERS = ("archive-file-list", "disposal-register", AMENDMENT_FORM)
 TIME_TYPES = ("datetime", "date")
+#: Columns besides an entry's time that record what has happened and that the ledger's computed rules read:
+#: 提出处理方案时间 and 结案时间 (the 30-minute clock, 第三篇第十六条, and open cases), a repair's 完成时间
+#: (及时率, 第一篇 4.12).  One in the future or before the entry's own time would make up a rule's result.
+FACT_COLUMNS: dict[str, tuple[str, ...]] = {"complaint-register": ("proposed_at", "closed_at"),
+                                            "incident-register": ("completed_at",)}
+#: How far a time typed from the front desk's wall clock may run ahead of the server's clock.
+CLOCK_LEEWAY = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,34 @@ class Register:
     def time_of(self, values: Mapping[str, Any]) -> dt.datetime:
         """The entry's time as a wall-clock date-time (a date counts from midnight)."""
         return as_datetime(values[self.time_field])
+
+
+def _shown(value: dt.datetime | dt.date) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, dt.datetime) else value.isoformat()
+
+
+def _later_than(value: dt.datetime | dt.date, now: dt.datetime) -> bool:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None) > now + CLOCK_LEEWAY
+    return value > now.date()
+
+
+def time_problems(reg: Register, values: Mapping[str, Any], now: dt.datetime) -> list[tuple[str, str]]:
+    """What cannot be true of an entry's times at wall-clock ``now`` (pure): (column id, the problem).
+
+    The entry's time and its :data:`FACT_COLUMNS` are not in the future; those columns are not before the
+    entry's time (a solution proposed before the complaint came in)."""
+    out: list[tuple[str, str]] = []
+    start = values[reg.time_field]
+    for fid in (reg.time_field, *FACT_COLUMNS.get(reg.form_id, ())):
+        value = values.get(fid)
+        if not isinstance(value, dt.date) or reg.column(fid) is None:
+            continue
+        if _later_than(value, now):
+            out.append((fid, f"{_shown(value)} 晚于现在（{now:%Y-%m-%d %H:%M}），登记的应是已经发生的事"))
+        elif fid != reg.time_field and as_datetime(value) < as_datetime(start):
+            out.append((fid, f"{_shown(value)} 早于「{reg.label(reg.time_field)}」{_shown(start)}"))
+    return out
 
 
 def as_datetime(value: Any) -> dt.datetime:
