@@ -7,7 +7,7 @@
    a new process each time): the median, beside ``dangan --help`` (the floor of every command) in the
    same run.  Also the library call alone (``app.ledger.add``).
 2. The monthly 投诉分析报告 over ``--entries`` complaint entries (``dangan report complaint-analysis
-   --month 2026-11``: read the month's entries, compute, render the PDF, file and index it).  Target
+   --month M``, M the month before last, so that every time in it has happened: read the month's entries, compute, render the PDF, file and index it).  Target
    ≤ 2 s.  Against what the centre did before the ledger, measured in the same run: the same month's
    complaints exported to a sheet and given to ``dangan generate complaint-analysis --batch``.
    Each run sets a different ``analysis`` text, so each one really renders and files a report.
@@ -33,6 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 DANGAN = str(Path(sys.executable).with_name("dangan"))
+_LAST = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+#: The month the bench's complaints fall in: the month before last (cases close up to two days later).
+MONTH = (_LAST.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 COMMON = {"target": "保洁员", "facts": "楼道卫生未及时清理", "type": "服务投诉", "channel": "电话", "validity": "有效",
           "severity": "一般", "handler": "陈美玲"}
 
@@ -49,10 +52,10 @@ def load() -> str:
 
 def complaint_rows(n: int, rng: random.Random) -> list[dict[str, str]]:
     """A month of complaints: most answered within 30 minutes and closed, about 1 % open or late."""
-    start = dt.datetime(2026, 11, 1)
+    start = dt.datetime(MONTH.year, MONTH.month, 1)
     rows = []
     for i in range(n):
-        received = start + dt.timedelta(minutes=rng.randrange(30 * 24 * 60))
+        received = start + dt.timedelta(minutes=rng.randrange(28 * 24 * 60))
         late = rng.random() < 0.01
         proposed = received + dt.timedelta(minutes=rng.randrange(31, 90) if late else rng.randrange(1, 30))
         closed = received + dt.timedelta(hours=rng.randrange(1, 48))
@@ -76,7 +79,7 @@ def bench_add(ws: Path, adds: int) -> dict:
     helps = [run("--help") for _ in range(adds)]
     times = []
     for i in range(adds):
-        sets = [x for k, v in {**COMMON, "received_at": f"2026-11-{i % 28 + 1:02d} 09:{i % 60:02d}",
+        sets = [x for k, v in {**COMMON, "received_at": f"{MONTH:%Y-%m}-{i % 28 + 1:02d} 09:{i % 60:02d}",
                                "complainant": f"住户{i}"}.items() for x in ("--set", f"{k}={v}")]
         times.append(run("-w", str(ws), "register", "add", "complaint-register", *sets))
     from dangan.app import Dangan
@@ -85,7 +88,7 @@ def bench_add(ws: Path, adds: int) -> dict:
     with Dangan.open(ws) as app:
         for i in range(adds):
             start = time.perf_counter()
-            app.ledger.add("complaint-register", {**COMMON, "received_at": f"2026-11-02 10:{i % 60:02d}",
+            app.ledger.add("complaint-register", {**COMMON, "received_at": f"{MONTH:%Y-%m}-02 10:{i % 60:02d}",
                                                   "complainant": f"住户{i}"})
             lib.append(time.perf_counter() - start)
     return {"register_add_s": statistics.median(times), "help_s": statistics.median(helps),
@@ -94,7 +97,7 @@ def bench_add(ws: Path, adds: int) -> dict:
 
 
 def bench_report(tmp: Path, n: int, runs: int) -> dict:
-    from dangan.app import Dangan
+    from dangan.app import Actor, Dangan
     from dangan.config import init_workspace
 
     ws = init_workspace(tmp / "ws-report").root
@@ -107,7 +110,7 @@ def bench_report(tmp: Path, n: int, runs: int) -> dict:
     import_s = time.perf_counter() - start
     assert len(made.entries) == n
     run("-w", str(ws), "search", "投诉")  # build the (empty) index once, as any first command would
-    report = [run("-w", str(ws), "report", "complaint-analysis", "--month", "2026-11", "--set", f"analysis=第{i}次")
+    report = [run("-w", str(ws), "report", "complaint-analysis", "--month", f"{MONTH:%Y-%m}", "--set", f"analysis=第{i}次")
               for i in range(runs)]
     # before the ledger: the month's complaints as a sheet for the report's own batch
     cases = tmp / "cases.csv"
@@ -119,12 +122,13 @@ def bench_report(tmp: Path, n: int, runs: int) -> dict:
             w.writerow([i, r["received_at"], r["facts"], r["type"], r["channel"], r["validity"], r["severity"],
                         r["proposed_at"], "是" if "closed_at" in r else "否", r.get("result", "处理中")])
     data = tmp / "report.json"
-    data.write_text(json.dumps({"month": "2026年11月", "preparer": "陈美玲", "report_date": "2026-12-01"},
+    data.write_text(json.dumps({"month": f"{MONTH.year}年{MONTH.month}月", "preparer": "陈美玲",
+                                "report_date": _LAST.isoformat()},
                                ensure_ascii=False), encoding="utf-8")
     batch = [run("-w", str(ws), "generate", "complaint-analysis", "--batch", str(cases), "--data", str(data),
                  "--format", "pdf") for _ in range(runs)]
-    with Dangan.open(ws, index=False) as app:
-        last = app.ledger.report("complaint-analysis", ("month", "2026-11"), values={"analysis": f"第{runs - 1}次"})
+    with Dangan.open(ws, actor=Actor.local_user(), index=False) as app:  # as the command: the same 编制人
+        last = app.ledger.report("complaint-analysis", ("month", f"{MONTH:%Y-%m}"), values={"analysis": f"第{runs - 1}次"})
     assert last.reused and last.figures["total"] == n
     return {"entries": n, "import_s": import_s, "import_rows_per_s": n / import_s,
             "report_s": statistics.median(report), "report_runs": report,
