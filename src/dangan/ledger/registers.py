@@ -9,7 +9,7 @@ An entry's time (the period it is counted in) is its first date or date-time fie
 接诉时间 for a complaint, 日期 for a round, 巡查时间 for a sign check.  No Python per form: a new register
 form under ``templates/`` keeps entries as soon as it exists.
 
-The archive's own registers (归档文件目录, 档案销毁清册) are computed from the catalogue, and the ledger's
+The archive's own registers (归档文件目录, 档案销毁清册, 档案借阅登记表) are computed from the catalogue, and the ledger's
 登记更正单 from the corrections: they take no entries.
 """
 
@@ -27,9 +27,10 @@ if TYPE_CHECKING:
     from dangan.forms.catalog import FormDef
     from dangan.forms.fields import FieldDef
 
-#: Register forms dangan fills itself; no entries are kept for them.
+#: Register forms dangan fills itself; no entries are kept for them (档案借阅登记表: from the loans,
+#: app/lending.py — an entry typed there would be a loan the archive does not know).
 AMENDMENT_FORM = "ledger-amendment"
-COMPUTED_REGISTERS = ("archive-file-list", "disposal-register", AMENDMENT_FORM)
+COMPUTED_REGISTERS = ("archive-file-list", "disposal-register", "lending-register", AMENDMENT_FORM)
 TIME_TYPES = ("datetime", "date")
 #: Columns besides an entry's time that record what has happened and that the ledger's computed rules read:
 #: 提出处理方案时间 and 结案时间 (the 30-minute clock, 第三篇第十六条, and open cases), a repair's 完成时间
