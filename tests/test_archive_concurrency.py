@@ -21,7 +21,7 @@ pytestmark = pytest.mark.timeout(180)
 
 FILER = textwrap.dedent(
     """
-    import sys, time
+    import contextlib, sys, time
     from pathlib import Path
     from dangan.config import open_workspace
     from dangan.archive.service import Archive
@@ -29,12 +29,50 @@ FILER = textwrap.dedent(
     ws = open_workspace(sys.argv[1])
     src = Path(sys.argv[2])
     start_at = float(sys.argv[3])
+    phase, nth = (sys.argv[4], int(sys.argv[5])) if len(sys.argv) > 5 else ("", 0)
+    filing = 0
+
+    def reached(here, *, block=True):
+        # at the chosen point of the chosen filing: say so, then wait to be killed
+        if here == phase and filing == nth:
+            print("at", here, flush=True)
+            while block:
+                time.sleep(60)
+
+    def after(name, obj, attr):
+        orig = getattr(obj, attr)
+        def wrapped(*a, **kw):
+            out = orig(*a, **kw)
+            reached(name)
+            return out
+        setattr(obj, attr, wrapped)
+
     with Archive.open(ws) as archive:
+        after("journal", archive, "_begin_journal")  # in the transaction, the journal written
+        after("temp", archive.store, "copy_to_temp")  # ... and the copy in tmp/ checked
+        after("published", archive.store, "publish")  # ... and the file in place, its row not committed
+        transaction, depth = archive.catalogue.transaction, [0]
+
+        @contextlib.contextmanager
+        def committed(*a, **kw):  # the row committed, the journal not yet removed
+            depth[0] += 1
+            try:
+                with transaction(*a, **kw):
+                    yield
+            finally:
+                depth[0] -= 1
+            if not depth[0]:
+                reached("committed")
+
+        archive.catalogue.transaction = committed
         print("ready", flush=True)
         while time.time() < start_at:
             time.sleep(0.001)
         for p in sorted(src.iterdir()):
+            filing += 1
             archive.file(FilingRequest(path=p, category="TS"))
+            reached("between")  # between two filings
+            reached("running", block=False)  # the kill lands wherever the next filing is by then
     print("done", flush=True)
     """
 )
@@ -47,8 +85,9 @@ def make_docs(folder: Path, prefix: str, n: int) -> Path:
     return folder
 
 
-def spawn(ws: Workspace, src: Path, start_at: float) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", FILER, str(ws.root), str(src), str(start_at)],
+def spawn(ws: Workspace, src: Path, start_at: float, *stop: str) -> subprocess.Popen:
+    """A process filing every file of ``src`` (from ``start_at``); ``stop``: (phase, n) where it waits to be killed."""
+    return subprocess.Popen([sys.executable, "-c", FILER, str(ws.root), str(src), str(start_at), *stop],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -91,10 +130,15 @@ def test_two_processes_file_400_documents_without_gaps(ws: Workspace, tmp_path: 
     assert {r.archival_code[-4:] for r in records} == {f"{n:04d}" for n in range(1, 401)}
 
 
+# where a run is killed: inside the filing transaction at each step, between two filings, and (running)
+# wherever the filing after an observed one has got to
+KILL_POINTS = ["journal", "temp", "published", "committed", "between", "running"]
+
+
 def test_sigkill_during_filing_never_leaves_half_states(ws: Workspace, tmp_path: Path) -> None:
     rng = random.Random(20261126)
     Archive.open(ws).close()
-    killed_mid_run = 0
+    killed: list[tuple[str, int]] = []
     reports: list = []
     for run in range(20):
         # far more than can be filed before the kill, so every run is cut off mid-filing
@@ -102,14 +146,25 @@ def test_sigkill_during_filing_never_leaves_half_states(ws: Workspace, tmp_path:
         if run:  # some bytes filed (or half-filed) before come back: they must not duplicate
             for old in sorted((tmp_path / f"run{run - 1}").iterdir())[:5]:
                 (src / f"again-{old.name}").write_bytes(old.read_bytes())
-        proc = spawn(ws, src, 0)
+        phase = KILL_POINTS[run % len(KILL_POINTS)]
+        proc = spawn(ws, src, 0, phase, str(rng.randint(6, 20)))  # past the 5 files that came back
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.0, 0.12))
+        assert proc.stdout.readline().strip() == f"at {phase}"  # the test kills at a point it saw reached
         os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-        killed_mid_run += proc.returncode == -signal.SIGKILL
+        proc.wait(timeout=60)
+        killed.append((phase, proc.returncode))
         assert_consistent(ws, reports)
-    assert killed_mid_run >= 15  # most runs really were interrupted
-    assert sum(bool(r.removed_temps) for r in reports) >= 5  # ... in the middle of a filing
+        report = reports[-1]
+        temps = report.removed_temps
+        if phase in ("journal", "temp", "published", "committed"):  # killed inside a filing: its journal is found
+            assert any(t.endswith(".journal") for t in temps), (phase, temps)
+        if phase == "temp":
+            assert any(t.endswith(".part") for t in temps), temps
+        if phase == "published":  # the file was in place without its row: set aside, its number not given out
+            assert report.orphans, report
+        if phase == "between":
+            assert temps == [] and report.orphans == [], report
+    assert all(rc == -signal.SIGKILL for phase, rc in killed if phase != "running"), killed
+    assert sum(rc == -signal.SIGKILL for _, rc in killed) >= 15  # the runs really were interrupted
     print("reconciled:", [(len(r.removed_temps), len(r.orphans)) for r in reports])

@@ -132,3 +132,97 @@ def test_extra_checks_are_run(filled: Workspace) -> None:
     with Archive.open(filled) as archive:
         report = archive.verify(extra_checks=[index_check])
     assert not report.ok and "index" in report.checks
+
+
+# -- verify tells the truth under its thread pool (issue 10, item 6) -------------------------------------
+
+
+@pytest.fixture
+def many_pdfs(ws: Workspace, tmp_path: Path) -> Workspace:
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    reqs = []
+    for i in range(240):
+        p = folder / f"p{i}.pdf"
+        p.write_bytes(minimal_pdf(f"notice {i}", pages=1 + i % 4))
+        reqs.append(FilingRequest(path=p, category="TS", date=dt.date(2026, 1, 1)))
+    with Archive.open(ws) as archive:
+        archive.file_many(reqs)
+    return ws
+
+
+class _Overlap:
+    """Wraps every pdfium function and records whether two threads were ever inside pdfium at once."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.inside: set[int] = set()
+        self.lock = threading.Lock()
+        self.overlaps = 0
+        self.calls = 0
+
+    def wrap(self, func):  # type: ignore[no-untyped-def]
+        import threading
+        import time
+
+        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+            me = threading.get_ident()
+            with self.lock:
+                self.calls += 1
+                outer = me in self.inside
+                if self.inside - {me}:
+                    self.overlaps += 1
+                self.inside.add(me)
+            try:
+                time.sleep(0.0002)  # widen the window, as a loaded machine does
+                return func(*args, **kwargs)
+            finally:
+                if not outer:
+                    with self.lock:
+                        self.inside.discard(me)
+
+        return wrapped
+
+
+def test_verify_never_enters_pdfium_from_two_threads_and_never_cries_wolf(many_pdfs: Workspace,
+                                                                          monkeypatch) -> None:
+    """pdfium is not thread-safe: verify's pool made healthy PDFs fail to open (已损坏/已加密), a different
+    set each run.  Every pdfium call is now serialised; many verify runs over 240 PDFs report nothing and
+    the audit trail records only passed checks."""
+    import pypdfium2.raw as pdfium_c
+
+    overlap = _Overlap()
+    for name in dir(pdfium_c):
+        obj = getattr(pdfium_c, name)
+        if name.startswith("FPDF") and callable(obj) and not isinstance(obj, type):
+            monkeypatch.setattr(pdfium_c, name, overlap.wrap(obj))
+    with Archive.open(many_pdfs) as archive:
+        for _ in range(8):
+            report = archive.verify()
+            assert report.ok, report.problems[:3]
+            assert report.files == 240
+        runs = [e for e in archive.audit_trail() if e.event == "verify"]
+    assert overlap.calls > 240 * 8 * 2
+    assert overlap.overlaps == 0, f"two threads were inside pdfium at once {overlap.overlaps} times"
+    assert len(runs) == 8 and all(e.details["ok"] and e.details["problems"] == 0 for e in runs)
+
+
+def test_a_fault_seen_once_is_checked_again_before_it_is_reported(filled: Workspace, monkeypatch) -> None:
+    """A file that fails once and then passes (a fault of the machine, not of the file) is not reported."""
+    from dangan.archive import verify as v
+
+    real = v._check_format
+    seen: dict[str, int] = {}
+
+    def flaky(path, data, f, code):  # type: ignore[no-untyped-def]
+        seen[f.path] = seen.get(f.path, 0) + 1
+        if seen[f.path] == 1 and f.format == "pdf":
+            return [Problem("format", "PDF 文件已损坏，无法打开", code, f.path)]
+        return real(path, data, f, code)
+
+    monkeypatch.setattr(v, "_check_format", flaky)
+    assert verify(filled).ok
+    stored(filled).write_bytes(b"%PDF-1.4 broken")  # a real fault fails both times
+    assert [p.check for p in verify(filled).problems if p.path and p.path.endswith("TS-0002.pdf")] == \
+        ["hash", "hash", "format"]

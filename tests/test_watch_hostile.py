@@ -192,3 +192,83 @@ def test_the_continuous_watcher_survives_a_file_that_raises(ws: Workspace, tmp_p
         t.join(90)
         assert not t.is_alive()
     assert sorted(seen) == [("bad.txt", "quarantined"), ("good.txt", "filed")]
+
+
+# -- bounded input (issue 10, item 14) ---------------------------------------------------------------
+
+
+def _tiff(path: Path, frames: int, size: tuple[int, int] = (1654, 2339)) -> Path:
+    """A multi-page A4 scan at 200 dpi, blank: a few hundred KB that decode to ~12 MB a page."""
+    from PIL import Image
+
+    page = Image.new("1", size, 1)
+    page.save(path, save_all=True, append_images=[page] * (frames - 1), compression="group4")
+    return path
+
+
+def test_a_tiff_over_the_page_limit_is_quarantined_before_any_frame_is_decoded(ws: Workspace, tmp_path: Path,
+                                                                                monkeypatch) -> None:
+    from dangan.content import images
+
+    ws, inbox = _inbox(ws, tmp_path)
+    big = _tiff(inbox / "400页.tif", 400)
+    assert big.stat().st_size < 2_000_000
+    ok = _txt(inbox, "ok.txt", "电梯故障报修记录")
+    backdate(big, ok)
+    decoded: list[int] = []
+    real = images.image_frame
+    monkeypatch.setattr(images, "image_frame", lambda p, i, **kw: decoded.append(i) or real(p, i, **kw))
+    statuses = {o.source.name: o for o in run_once(ws)}
+    assert statuses["400页.tif"].status == "quarantined" and "页数过多" in statuses["400页.tif"].message
+    assert "400" in statuses["400页.tif"].message and "200" in statuses["400页.tif"].message
+    assert decoded == []
+    assert statuses["ok.txt"].status == "filed"
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_an_image_over_the_pixel_limit_is_quarantined_undecoded(ws: Workspace, tmp_path: Path) -> None:
+    from PIL import Image
+
+    ws, inbox = _inbox(ws, tmp_path)
+    Image.new("1", (12000, 12000), 1).save(inbox / "巨幅.png")  # 144 megapixels, a few KB
+    backdate(inbox / "巨幅.png")
+    [o] = run_once(ws)
+    assert o.status == "quarantined" and "百万像素" in o.message
+
+
+def test_a_pdf_page_too_big_to_draw_is_quarantined(ws: Workspace, tmp_path: Path) -> None:
+    from dangan.archive.testing import minimal_pdf
+
+    ws, inbox = _inbox(ws, tmp_path)
+    huge = minimal_pdf("big page").replace(b"/MediaBox [0 0 612 792]", b"/MediaBox [0 0 14400 14400]")
+    (inbox / "巨幅.pdf").write_bytes(huge)  # 5 x 5 metres: 1.6 billion pixels at 200 dpi
+    backdate(inbox / "巨幅.pdf")
+    [o] = run_once(ws)
+    assert o.status == "quarantined" and "太大" in o.message
+
+
+def test_a_long_multipage_scan_is_decoded_one_page_at_a_time_under_a_memory_limit(ws: Workspace,
+                                                                                  tmp_path: Path) -> None:
+    """150 A4 pages at 200 dpi are 1.7 GB decoded at once; one at a time the watcher files it in far less,
+    and the next file too (the watcher ran out of memory and died on the 400-frame TIFF before)."""
+    import resource
+    import subprocess
+    import sys
+
+    ws, inbox = _inbox(ws, tmp_path)
+    cfg = ws.root / "dangan.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("ocr = true", "ocr = false"), encoding="utf-8")
+    _tiff(inbox / "长扫描.tif", 150)
+    backdate(inbox / "长扫描.tif", _txt(inbox, "zz-next.txt", "下一份文件 电梯报修"))
+    limit = 1024 * 1024 * 1024
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    code = ("import sys; from dangan.app import Dangan\n"
+            "with Dangan.open(sys.argv[1]) as app:\n"
+            "    for o in app.watcher().run_once(): print(o.source.name, o.status)\n")
+    r = subprocess.run([sys.executable, "-c", code, str(ws.root)], capture_output=True, text=True, timeout=600,
+                       preexec_fn=cap, env={**os.environ, "PYTHONUTF8": "1"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert set(r.stdout.splitlines()) == {"zz-next.txt filed", "长扫描.tif filed"}, r.stdout

@@ -58,26 +58,31 @@ def test_file_written_slowly_is_filed_once_and_complete(ws: Workspace, tmp_path:
     assert not target.exists()
 
 
-def _spawn_watcher(ws: Workspace, *, stderr: int = subprocess.DEVNULL) -> subprocess.Popen:
+def _spawn_watcher(ws: Workspace) -> subprocess.Popen:
+    """The continuous watcher; its stdout and stderr in one pipe (one line per file, and "正在监视" once its stop
+    handlers are installed)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     return subprocess.Popen(
         [sys.executable, "-m", "dangan", "-w", str(ws.root), "watch"],
-        stdout=subprocess.DEVNULL,
-        stderr=stderr,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         env=env,
         text=True,
     )
 
 
-def _wait_until_watching(proc: subprocess.Popen, timeout: float = 120) -> None:
-    """Until the watcher says it is watching (its stop handlers are installed by then), however loaded the machine."""
-    deadline = time.monotonic() + timeout
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        if "正在监视" in line:
-            return
-        assert time.monotonic() < deadline, "the watcher did not start"
-    raise AssertionError(f"the watcher exited before watching ({proc.wait()})")
+def _read_until(proc: subprocess.Popen, *, watching: bool = False, handled: int = 0) -> None:
+    """Read the watcher's lines until it says it is watching (``watching``) and has reported ``handled`` files.
+
+    The test acts on what the watcher has observably done, never after a sleep, so a loaded machine only makes
+    it slower (a hang is ended by the test's timeout)."""
+    assert proc.stdout is not None
+    seen_watching, seen = False, 0
+    while (watching and not seen_watching) or seen < handled:
+        line = proc.stdout.readline()
+        assert line, f"the watcher exited ({proc.wait()}) before it got there"
+        seen_watching = seen_watching or "正在监视" in line
+        seen += " → " in line
 
 
 def _inventory(ws: Workspace, inbox: Path) -> tuple[list[str], set[str], set[str]]:
@@ -90,12 +95,14 @@ def _inventory(ws: Workspace, inbox: Path) -> tuple[list[str], set[str], set[str
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # only a guard against a hang: the test waits on what the watcher reports
 def test_sigkill_at_random_moments_loses_nothing_and_files_nothing_twice(ws: Workspace, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     ws = configure(ws, inbox, settings={"stability_seconds": 0.2})
     rng = random.Random(20261126)
     inputs: set[str] = set()
     runs = 20
+    kills: list[object] = []
     for run in range(runs):
         batch = []
         for i in range(8):
@@ -106,17 +113,24 @@ def test_sigkill_at_random_moments_loses_nothing_and_files_nothing_twice(ws: Wor
             inputs.add(_sha(data))
         backdate(*batch)
         proc = _spawn_watcher(ws)
-        time.sleep(rng.uniform(0.5, 3.5))  # start-up, first filing (index load), mid-batch
+        # where to kill: at once (start-up), once it watches (first filing, index load), or after k files
+        # (mid-batch: the kill lands in the next file's filing, wherever it is)
+        point = rng.choice(["start", "watching", 1, 2, 3, 5, 7])
+        if point != "start":
+            _read_until(proc, watching=True, handled=0 if point == "watching" else int(point))
+        kills.append(point)
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        proc.wait(timeout=30)
+        assert proc.stdout is not None
+        proc.stdout.close()
         archived, waiting, quarantined = _inventory(ws, inbox)
         assert len(archived) == len(set(archived)), f"run {run}: a file was filed twice"
         assert inputs <= set(archived) | waiting | quarantined, f"run {run}: a file was lost"
-    proc = _spawn_watcher(ws, stderr=subprocess.PIPE)  # a clean stop with SIGTERM also works
-    _wait_until_watching(proc)
-    time.sleep(1)
+    assert {"start", "watching"} <= set(kills) and any(isinstance(k, int) for k in kills)
+    proc = _spawn_watcher(ws)  # a clean stop with SIGTERM also works, once its stop handlers are installed
+    _read_until(proc, watching=True)
     proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=60)
+    proc.communicate(timeout=120)
     assert proc.returncode == 0
     run_once(ws)
     archived, waiting, quarantined = _inventory(ws, inbox)

@@ -72,6 +72,8 @@ class IngestSettings:
     stability_seconds: float = setting(5.0, help="文件大小和修改时间保持不变多少秒后才处理")
     rescan_minutes: float = setting(5.0, help="定期全量扫描监视目录的间隔（分钟）")
     max_file_mb: float = setting(200.0, help="超过此大小（MB）的文件进入隔离区")
+    max_pages: int = setting(200, help="PDF 或多页图片（TIFF）超过此页数时进入隔离区，不做渲染和解码")
+    max_megapixels: float = setting(100.0, help="一页图像（PDF 页按 200 dpi 计，或图片的一帧）超过此百万像素数时进入隔离区，不解码")
     ocr: bool = setting(True, help="是否对无文字层的扫描件做 OCR（需安装 dangan[ocr]）")
 
 

@@ -12,6 +12,7 @@ intake pipeline.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from dangan.archive.service import Archive, DisposalResult, DueItem, ReconcileReport
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 
 
 class _Shared:
@@ -50,12 +52,13 @@ class _Shared:
         self.render_register: Any = None
         self.extra_listeners: list[Any] = []  # e.g. renditions at filing ([outputs] renditions = "filing")
         self.pdf_renderer: Any = None  # the outputs' WeasyPrint set-up, loaded once for every view
+        self.indexer = search_seam.LazyIndexer(self.open_archive, self.open_index)
 
     def open_archive(self) -> Archive:
         if self.archive is None:
             from dangan.archive.service import Archive
 
-            listeners = [search_seam.LazyIndexer(self.open_archive, self.open_index)] if self.follow_index else []
+            listeners = [self.indexer] if self.follow_index else []
             listeners += self.extra_listeners
             self.archive = Archive.open(self.ws, clock=self.clock, listeners=listeners,
                                         register_renderer=self.render_register)
@@ -205,8 +208,9 @@ class Dangan:
 
     @property
     def warnings(self) -> list[str]:
-        """What opening the archive found (files set aside after a crash, missing files): show these."""
-        return self.archive.reconcile_report.warnings()
+        """What opening the archive found (files set aside after a crash, missing files) and what the
+        index's catch-up repaired: show these."""
+        return [*self.archive.reconcile_report.warnings(), *self._shared.indexer.notices]
 
     @property
     def plan(self) -> FilePlan:
@@ -380,6 +384,19 @@ class Dangan:
         return search_seam.rebuild(self.index(), self.archive.iter_index_documents, progress=progress,
                                    processes=processes)
 
+    def catch_up_index(self) -> Any:
+        """Repair the index's drift from the catalogue by fingerprint (after a crash, or a failed index
+        write): what is missing or stale is indexed, what the catalogue lacks removed.  Returns a
+        :class:`~dangan.app.search.CatchUp`; its notice joins :attr:`warnings`.  The watcher runs it at
+        start-up and after a failed write, the web server at start-up."""
+        self.archive  # noqa: B018 - the listener's archive
+        return self._shared.indexer.catch_up()
+
+    @property
+    def index_behind(self) -> bool:
+        """A write to the index failed and has not been caught up yet."""
+        return bool(self._shared.indexer.behind)
+
     def check_index(self) -> Any:
         return search_seam.check(self.index(), self.archive.iter_index_documents())
 
@@ -483,11 +500,22 @@ class Dangan:
         return self.intake().process(Path(path), entry)
 
     def watcher(self, *, on_outcome: Callable[[Any], None] | None = None, entries: list[Any] | None = None,
-                **pipeline: Any) -> Any:
+                on_notice: Callable[[str], None] | None = None, **pipeline: Any) -> Any:
         """The watched-folder loop over this archive (``run_once``, ``run``, ``retry_quarantine``)."""
         from dangan.ingest.watcher import Watcher
 
-        return Watcher(self.ws, self.intake(**pipeline), entries=entries, on_outcome=on_outcome)
+        return Watcher(self.ws, self.intake(**pipeline), entries=entries, on_outcome=on_outcome, on_notice=on_notice,
+                       maintenance=self._index_maintenance if self._shared.follow_index else None)
+
+    def _index_maintenance(self, *, starting: bool, on_notice: Callable[[str], None] | None = None) -> None:
+        """The watcher's turn for the index: a catch-up at start-up, and whenever a write failed."""
+        if starting or self.index_behind:
+            try:
+                result = self.catch_up_index()
+                if result.changed and on_notice is not None:
+                    on_notice(result.notice())
+            except Exception as e:  # noqa: BLE001 - the index is unavailable now: tried again at the next turn
+                log.warning("index catch-up failed: %s", e)
 
 
 def generated_request(doc: Any) -> FilingRequest:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import copy
+import dataclasses
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -96,14 +97,18 @@ class ReconcileReport:
     orphans: builtins.list[str] = field(default_factory=list)  # files without a row, moved to orphans/
     missing: builtins.list[tuple[str, str]] = field(default_factory=list)  # (code, path): rows without a file
     finished_disposals: builtins.list[str] = field(default_factory=list)  # destroyed content removed late
+    #: copies in orphans/ whose bytes the archive holds under a record (filed again after the crash): removed
+    removed_copies: builtins.list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
         return not (self.orphans or self.missing)
 
     def warnings(self) -> builtins.list[str]:
-        """What a front end must show the user after start-up, in words."""
+        """What a front end must show the user after start-up, in words (once: the audit trail keeps it)."""
         out = [f"启动核对：发现没有目录记录的文件，已移到 {rel}" for rel in self.orphans]
+        out += [f"启动核对：{rel} 与已归档的档案内容相同（崩溃后已重新归档），多余的副本已删除"
+                for rel in self.removed_copies]
         out += [f"启动核对：档案 {code} 的文件 {rel} 不存在，请运行 dangan verify" for code, rel in self.missing]
         return out
 
@@ -168,6 +173,10 @@ class Archive(Custody):
         self.reconcile_report = ReconcileReport()
         if self.store.stale_temp_entries():  # a filing died here (others' in-flight work is left alone)
             self.reconcile_report = self.reconcile()
+        if self.store.orphan_files():
+            removed = self.remove_filed_orphans()
+            if removed:
+                self.reconcile_report = dataclasses.replace(self.reconcile_report, removed_copies=removed)
 
     @classmethod
     def open(cls, ws: Workspace, *, clock: Clock = SYSTEM, actor: Actor | None = None,
@@ -768,6 +777,35 @@ class Archive(Custody):
                 self._audit(AuditEvent.RECONCILE, code=None, details={
                     "orphans": orphans, "missing": [list(m) for m in missing], "finished_disposals": finished})
         return report
+
+    def remove_filed_orphans(self) -> builtins.list[str]:
+        """Remove the copies in orphans/ whose bytes are filed under a record (a crash before the commit
+        left the copy; the source was then filed again), with an audit entry naming them.  Copies of
+        bytes the archive does not hold stay, named once by the reconcile entry that moved them there."""
+        from dangan.content.hashing import sha256_file
+
+        def filed(rel: str) -> bool:
+            try:
+                sha = sha256_file(self.store.abs(rel))[0]
+            except OSError:
+                return False
+            record = self.catalogue.find_by_sha256(sha)
+            return record is not None and any(f.sha256 == sha and not f.destroyed for f in record.files)
+
+        removed: builtins.list[str] = []
+        if not any(filed(rel) for rel in self.store.orphan_files()):
+            return removed  # (no write transaction for copies that stay)
+        with self.catalogue.transaction():
+            for rel in self.store.orphan_files():
+                if filed(rel):
+                    self.store.abs(rel).unlink(missing_ok=True)
+                    removed.append(rel)
+            if removed:
+                self._audit(AuditEvent.RECONCILE, code=None, details={"removed_orphan_copies": removed})
+        for d in sorted({self.store.abs(r).parent for r in removed}, reverse=True):
+            with contextlib.suppress(OSError):
+                d.rmdir()  # an emptied orphans/<time>/ folder
+        return removed
 
     # ---------------------------------------------------------------- verify
 

@@ -34,7 +34,7 @@ def watch_command(ctx: click.Context, once: bool, retry_quarantine: bool) -> Non
     for entry in entries:
         if not entry.folder.is_dir():
             warn(f"监视目录 {entry.folder} 不存在（网络共享未挂载？），暂时跳过")
-    watcher = dangan.watcher(entries=entries, on_outcome=_echo_outcome)
+    watcher = dangan.watcher(entries=entries, on_outcome=_echo_outcome, on_notice=warn)
     if retry_quarantine:
         outcomes = watcher.retry_quarantine()
     elif once:

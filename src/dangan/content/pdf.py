@@ -1,18 +1,21 @@
 """PDFs through pdfium: open, the text layer (read once, per page), page images, encryption.
 
-pdfium is not thread-safe: every function here holds one process-wide lock
-while it uses pdfium, so threads (the web server's, verify's pool) may call
-them at once.  Open documents never leave this module.
+pdfium is not thread-safe (its own documentation says so, and DOMAIN.md §5): two threads inside it at once
+can make a healthy PDF fail to open, which ``verify``'s two-thread pool turned into false 已损坏/已加密
+reports.  Every pdfium call of dangan is in this module and runs under one process-wide lock
+(:data:`PDFIUM_LOCK`), and every pdfium object is closed before the lock is released: no document, page,
+text page or bitmap leaves this module, so no finalizer runs pdfium later in another thread.  Images
+handed out are copies.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dangan.errors import IngestError
 
@@ -20,20 +23,19 @@ if TYPE_CHECKING:
     from PIL import Image
 
 Source = bytes | Path
+F = TypeVar("F", bound=Callable[..., Any])
 
-_PDFIUM = threading.RLock()
-PDFIUM_LOCK = _PDFIUM  # for a caller that walks an open document's pages itself
+#: Held by every call into pdfium (re-entrant: a locked function may call another).
+PDFIUM_LOCK = threading.RLock()
 
 
-def _serialised(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Run ``func`` under the process-wide pdfium lock."""
-
+def _serialised(func: F) -> F:
     @functools.wraps(func)
     def locked(*args: Any, **kwargs: Any) -> Any:
-        with _PDFIUM:
+        with PDFIUM_LOCK:
             return func(*args, **kwargs)
 
-    return locked
+    return locked  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,9 @@ class PdfText:
         return "\n\n".join(t for t in self.texts if t) or None
 
 
-@_serialised
-def open_pdf(source: Source, *, name: str = "") -> Any:
-    """A pypdfium2 document; IngestError in words for a broken or encrypted file."""
+def _open(source: Source, *, name: str = "") -> Any:
+    """A pypdfium2 document (call under the lock, close it before releasing it); IngestError in words for a
+    broken or encrypted file."""
     import pypdfium2 as pdfium
 
     try:
@@ -67,7 +69,7 @@ def open_pdf(source: Source, *, name: str = "") -> Any:
 
 @_serialised
 def page_count(source: Source, *, name: str = "") -> int:
-    pdf = open_pdf(source, name=name)
+    pdf = _open(source, name=name)
     try:
         n = len(pdf)
     finally:
@@ -82,7 +84,7 @@ def read_text(source: Source, *, name: str = "", max_pages: int | None = None) -
     """Open a PDF and read its text layer, page by page."""
     import pypdfium2 as pdfium
 
-    pdf = open_pdf(source, name=name)
+    pdf = _open(source, name=name)
     try:
         n = len(pdf)
         if n == 0:
@@ -93,10 +95,14 @@ def read_text(source: Source, *, name: str = "", max_pages: int | None = None) -
         for i in range(n):
             try:
                 page = pdf[i]
-                textpage = page.get_textpage()
-                texts.append(textpage.get_text_range().replace("\r\n", "\n").strip())
-                textpage.close()
-                page.close()
+                try:
+                    textpage = page.get_textpage()
+                    try:
+                        texts.append(textpage.get_text_range().replace("\r\n", "\n").strip())
+                    finally:
+                        textpage.close()
+                finally:
+                    page.close()
             except pdfium.PdfiumError as e:
                 raise IngestError(f"PDF 第 {i + 1} 页无法读取", path=name or None, detail=str(e)) from e
         return PdfText(pages=n, texts=texts)
@@ -106,28 +112,85 @@ def read_text(source: Source, *, name: str = "", max_pages: int | None = None) -
 
 @_serialised
 def render_page(source: Source, index: int, *, dpi: int, region: tuple[float, float] | None = None,
-                name: str = "") -> Image.Image:
+                name: str = "", max_pixels: int | None = None) -> Image.Image:
     """Page ``index`` as a PIL image at ``dpi``.
 
     ``region=(fx, fy)`` renders only the top-right ``fx`` of the width and
     ``fy`` of the height (where dangan prints its QR code): ~10x cheaper.
+    ``max_pixels``: a page whose image would be larger is refused before it is drawn (a page of
+    5 × 5 metres at 200 dpi would take gigabytes).
     """
-    import pypdfium2 as pdfium
-
-    pdf = open_pdf(source, name=name)
+    pdf = _open(source, name=name)
     try:
-        page = pdf[index]
-        crop = (0.0, 0.0, 0.0, 0.0)
-        if region is not None:
-            w, h = page.get_size()
-            crop = (w * (1 - region[0]), h * (1 - region[1]), 0.0, 0.0)
-        image = page.render(scale=dpi / 72, crop=crop).to_pil()
-        page.close()
-        return image
-    except pdfium.PdfiumError as e:
-        raise IngestError(f"PDF 第 {index + 1} 页无法渲染", path=name or None, detail=str(e)) from e
+        return _render(pdf, index, dpi=dpi, region=region, name=name, max_pixels=max_pixels)
     finally:
         pdf.close()
+
+
+def _render(pdf: Any, index: int, *, dpi: int, region: tuple[float, float] | None, name: str,
+            max_pixels: int | None) -> Image.Image:
+    import pypdfium2 as pdfium
+
+    try:
+        page = pdf[index]
+        try:
+            w, h = page.get_size()
+            fx, fy = region if region is not None else (1.0, 1.0)
+            pixels = int(w * fx * dpi / 72) * int(h * fy * dpi / 72)
+            if max_pixels is not None and pixels > max_pixels:
+                raise IngestError(f"PDF 第 {index + 1} 页太大（{w / 72 * 25.4:.0f} × {h / 72 * 25.4:.0f} 毫米，"
+                                  f"按 {dpi} dpi 约 {pixels / 1e6:.0f} 百万像素，上限 {max_pixels / 1e6:.0f}）",
+                                  path=name or None, detail=f"{pixels} pixels > {max_pixels}")
+            crop = (w * (1 - fx), h * (1 - fy), 0.0, 0.0)
+            bitmap = page.render(scale=dpi / 72, crop=crop)
+            try:
+                image = bitmap.to_pil()
+                image.load()
+                image = image.copy()  # its own memory: the bitmap is freed here, under the lock
+            finally:
+                bitmap.close()
+            return image
+        finally:
+            page.close()
+    except pdfium.PdfiumError as e:
+        raise IngestError(f"PDF 第 {index + 1} 页无法渲染", path=name or None, detail=str(e)) from e
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    image: Image.Image
+    width_pt: float
+    height_pt: float
+    text: str  # the page's text layer ("" when none)
+
+
+def rasterise(source: Source, *, dpi: int, name: str = "") -> Iterator[RenderedPage]:
+    """Every page as an image with its size and text layer, one at a time (each under the lock)."""
+    import pypdfium2 as pdfium
+
+    with PDFIUM_LOCK:
+        pdf = _open(source, name=name)
+    try:
+        with PDFIUM_LOCK:
+            n = len(pdf)
+        for i in range(n):
+            with PDFIUM_LOCK:
+                image = _render(pdf, i, dpi=dpi, region=None, name=name, max_pixels=None)
+                try:
+                    page = pdf[i]
+                    try:
+                        w, h = page.get_size()
+                        textpage = page.get_textpage()
+                        text = textpage.get_text_range().replace("\r\n", "\n").strip()
+                        textpage.close()
+                    finally:
+                        page.close()
+                except pdfium.PdfiumError as e:
+                    raise IngestError(f"PDF 第 {i + 1} 页无法读取", path=name or None, detail=str(e)) from e
+            yield RenderedPage(image, w, h, text)
+    finally:
+        with PDFIUM_LOCK:
+            pdf.close()
 
 
 @_serialised

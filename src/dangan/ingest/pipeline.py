@@ -26,8 +26,8 @@ from dangan.clock import SYSTEM, Clock
 from dangan.config import Workspace
 from dangan.errors import ConfigError, DanganError, IngestError
 from dangan.ingest import ocr as ocr_mod
+from dangan.ingest import pages, steps
 from dangan.ingest import quarantine as q
-from dangan.ingest import steps
 from dangan.ingest.config import WatchEntry
 from dangan.ingest.rules import Rule, compile_rules
 from dangan.ingest.stability import file_signature
@@ -82,6 +82,7 @@ class Pipeline:
         self.rules = compile_rules(ws.config.tables.get("rule", [])) if rules is None else rules
         settings = ws.config.settings.ingest
         self.max_mb = settings.max_file_mb
+        self.limits = pages.Limits.of(settings)
         self.ocr_enabled = settings.ocr if ocr is None else ocr
         self._ocr_func = ocr_func
         self.clock = clock
@@ -144,7 +145,7 @@ class Pipeline:
             return Outcome(path, IntakeStatus.DUPLICATE, code=existing.archival_code, how="重复文件（已归档，记录一次重复）")
         ocr, missing = self._ocr()
         try:
-            reading = steps.read(staged.path, path.name, ocr=ocr, ocr_missing=missing)
+            reading = steps.read(staged.path, path.name, ocr=ocr, ocr_missing=missing, limits=self.limits)
         except IngestError:
             raise
         except Exception as e:  # a reader library failed on this file's content: quarantine it, never stop

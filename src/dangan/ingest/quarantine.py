@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from dangan.fsutil import atomic_write_bytes, fsync_dir, unique_path
+from dangan.fsutil import TMP_PREFIX, atomic_write_bytes, fsync_dir, unique_path
 from dangan.names import readable
 
 REASON_SUFFIX = ".reason.txt"
@@ -52,7 +52,7 @@ def move_file(src: Path, target: Path) -> None:
     try:
         os.rename(src, target)
     except OSError:
-        tmp = target.with_name(".dangan-tmp-" + target.name)
+        tmp = target.with_name(TMP_PREFIX + target.name)
         if os.path.islink(src):  # the link itself, never what it points to
             os.symlink(os.readlink(src), tmp)
         else:
@@ -98,6 +98,29 @@ def quarantine(
     atomic_write_bytes(reason_path(target), text.encode("utf-8"))
     move_file(src, target)
     return QuarantineEntry(target, reason_path(target), readable(src))
+
+
+PARTIAL_AGE = 600.0  # seconds: no copy into the quarantine takes this long
+
+
+def clear_partial(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Remove copies a crash left half-written in the quarantine (``.dangan-tmp-*``, older than
+    :data:`PARTIAL_AGE`): their source is still where it was (it is removed only after the copy is in
+    place), and a reason file is written again.  Returns what was removed."""
+    import time
+
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    removed = []
+    for p in folder.glob(TMP_PREFIX + "*"):
+        try:
+            if p.is_file() and now - p.lstat().st_mtime > PARTIAL_AGE:
+                p.unlink()
+                removed.append(p)
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def read_origin(reason: Path) -> str | None:

@@ -122,42 +122,56 @@ def not_regular_error(path: Path) -> IngestError:
 
 
 class _LazyPages:
-    """Page images rendered on first use and kept (QR and OCR share them)."""
+    """Page images rendered (or decoded) on first use, one at a time.
 
-    def __init__(self, render: Callable[[int], Any], count: int) -> None:
+    Only the first :data:`QR_PAGES` are kept, for the QR search and then OCR to share; every other page
+    is made when asked for and dropped by :meth:`release` once it has been read, so a 200-page scan
+    never holds more than a few page images in memory.
+    """
+
+    def __init__(self, render: Callable[[int], Any], count: int, *, keep: int = QR_PAGES) -> None:
         self._render = render
         self._cache: dict[int, Any] = {}
         self.count = count
+        self.keep = keep
 
     def __getitem__(self, i: int) -> Any:
-        if i not in self._cache:
-            self._cache[i] = self._render(i)
-        return self._cache[i]
+        if i in self._cache:
+            return self._cache[i]
+        image = self._render(i)
+        if i < self.keep:
+            self._cache[i] = image
+        return image
+
+    def release(self, i: int) -> None:
+        self._cache.pop(i, None)
 
     def first(self, n: int) -> Iterator[Any]:
         for i in range(min(n, self.count)):
             yield self[i]
 
 
-def read(staged: Path, name: str, *, ocr: OcrFunc | None, ocr_missing: str | None = None) -> Reading:
-    """Text, text source and QR code of a staged file.  Broken files raise.
+def read(staged: Path, name: str, *, ocr: OcrFunc | None, ocr_missing: str | None = None,
+         limits: pages.Limits = pages.DEFAULT_LIMITS) -> Reading:
+    """Text, text source and QR code of a staged file.  Broken files raise, and so do files over the
+    ``limits`` (pages, pixels of a page), before anything big is decoded.
 
     ``ocr`` is None when OCR is off; ``ocr_missing`` is the warning to give
     when it is wanted but not installed.
     """
     fmt = pages.file_format(Path(name))
     if fmt == "pdf":
-        return _read_pdf(staged, ocr, ocr_missing)
+        return _read_pdf(staged, ocr, ocr_missing, limits)
     if fmt in IMAGE_FORMATS:
-        return _read_image(staged, ocr, ocr_missing)
+        return _read_image(staged, ocr, ocr_missing, limits)
     return Reading(*_other_text(staged, fmt))
 
 
-def _read_pdf(path: Path, ocr: OcrFunc | None, ocr_missing: str | None) -> Reading:
-    info = pages.read_pdf(path)
-    images = _LazyPages(lambda i: pages.render_pdf_page(path, i), info.pages)
+def _read_pdf(path: Path, ocr: OcrFunc | None, ocr_missing: str | None, limits: pages.Limits) -> Reading:
+    info = pages.read_pdf(path, limits)
+    images = _LazyPages(lambda i: pages.render_pdf_page(path, i, limits=limits), info.pages)
     missing = [i for i, t in enumerate(info.texts) if len(t) < 2]
-    reading = Reading(None, None, qr.find_code(_qr_candidates(path, images, missing)))
+    reading = Reading(None, None, qr.find_code(_qr_candidates(path, images, missing, limits)))
     texts = list(info.texts)
     ocr_texts = _ocr_pages(images, missing, reading, ocr, ocr_missing) if missing else {}
     for i, t in ocr_texts.items():
@@ -172,21 +186,24 @@ def _read_pdf(path: Path, ocr: OcrFunc | None, ocr_missing: str | None) -> Readi
     return reading
 
 
-def _qr_candidates(path: Path, images: _LazyPages, missing: list[int]) -> Iterator[Any]:
+def _qr_candidates(path: Path, images: _LazyPages, missing: list[int], limits: pages.Limits) -> Iterator[Any]:
     """Images to search for the QR code, first pages first.
 
     A page without text is rendered whole (OCR needs it anyway); a page with a
     text layer only in its top-right corner, where dangan prints the code.
     """
     for i in range(min(QR_PAGES, images.count)):
-        yield images[i] if i in missing else pages.render_pdf_page(path, i, region=qr.TOP_RIGHT)
+        yield images[i] if i in missing else pages.render_pdf_page(path, i, region=qr.TOP_RIGHT, limits=limits)
 
 
-def _read_image(path: Path, ocr: OcrFunc | None, ocr_missing: str | None) -> Reading:
-    frames = list(pages.image_frames(path))
-    images = _LazyPages(lambda i: frames[i], len(frames))
+def _read_image(path: Path, ocr: OcrFunc | None, ocr_missing: str | None, limits: pages.Limits) -> Reading:
+    count = pages.image_frame_count(path, limits)
+    images = _LazyPages(lambda i: pages.image_frame(path, i, limits), count)
     reading = Reading(None, None, qr.find_code(images.first(QR_PAGES)))
-    texts = _ocr_pages(images, list(range(len(frames))), reading, ocr, ocr_missing)
+    texts = _ocr_pages(images, list(range(count)), reading, ocr, ocr_missing)
+    if ocr is None:  # nothing decoded every frame: check that each one does, one at a time
+        for i in range(QR_PAGES, count):
+            _ = images[i]
     reading.text = "\n\n".join(t for t in texts.values() if t) or None
     reading.text_source = TextSource.OCR if texts else TextSource.NONE
     return reading
@@ -201,13 +218,17 @@ def _ocr_pages(images: _LazyPages, indexes: list[int], reading: Reading, ocr: Oc
         return {}
     out: dict[int, str] = {}
     for i in indexes:
+        image = images[i]  # a page that cannot be drawn or decoded, or is too big, raises: quarantine
         try:
-            out[i] = ocr(images[i])
+            out[i] = ocr(image)
         except IngestError:
             raise
         except Exception as e:  # OCR engine failure: file it anyway, flagged, never lose it
             log.warning("OCR failed on page %d: %s", i + 1, e)
             reading.warnings.append(f"第 {i + 1} 页 OCR 失败：{type(e).__name__}: {e}")
+        finally:
+            del image
+            images.release(i)
     return out
 
 

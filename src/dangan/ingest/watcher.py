@@ -31,7 +31,9 @@ from dangan.names import readable
 log = logging.getLogger(__name__)
 
 OutcomeCallback = Callable[[Outcome], None]
+Maintenance = Callable[..., None]  # maintenance(starting=bool): the app's turn (the index catch-up)
 IDLE_TICK = 0.5  # seconds between loop turns when nothing is due
+MAINTENANCE_SECONDS = 30.0  # at most this often between files (at start-up: at once)
 
 
 @contextlib.contextmanager
@@ -69,6 +71,8 @@ class Watcher:
         entries: list[WatchEntry] | None = None,
         on_outcome: OutcomeCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
+        maintenance: Maintenance | None = None,
+        on_notice: Callable[[str], None] | None = None,
     ) -> None:
         self.ws = ws
         self.pipeline = pipeline
@@ -79,6 +83,10 @@ class Watcher:
         self.on_outcome = on_outcome or (lambda o: log.info("%s", o.line()))
         self.clock = clock
         self.tracker = StabilityTracker(self.window, clock=clock)
+        self.maintenance = maintenance
+        self._next_maintenance = 0.0
+        self.notices: list[str] = []  # what start-up found (leftovers of a crash), said once
+        self.on_notice = on_notice
         pipeline.check_categories(self.entries)
 
     install_stop_handlers = staticmethod(install_stop_handlers)
@@ -143,6 +151,7 @@ class Watcher:
                     outcomes += self._take(path)
                 else:
                     self.tracker.observe(path)
+                self._maintain()
             deadline = self.clock() + (2 * self.window + 5 if max_wait is None else max_wait)
             while self.tracker.pending() and self.clock() < deadline:
                 time.sleep(min(IDLE_TICK, self.tracker.next_due() or IDLE_TICK))
@@ -151,9 +160,32 @@ class Watcher:
             return outcomes
 
     def _recover(self) -> None:
-        """After a crash (under the watch lock): drop staging copies, give claimed sources their names back."""
+        """After a crash (under the watch lock): drop staging copies, give claimed sources their names back,
+        remove half-written copies in the quarantine, and let the index catch up with the catalogue."""
         self.pipeline.clear_staging()
         restore_claims([e.folder for e in self.entries])
+        left = q.clear_partial(self.pipeline.quarantine_dir)
+        if left:
+            self._note(f"启动时清除了隔离区中 {len(left)} 个未写完的临时文件（其原文件仍在原处）")
+        self._maintain(starting=True)
+
+    def _maintain(self, *, starting: bool = False) -> None:
+        if self.maintenance is None or (not starting and self.clock() < self._next_maintenance):
+            return
+        self._next_maintenance = self.clock() + MAINTENANCE_SECONDS
+        try:
+            self.maintenance(starting=starting, on_notice=self._note)
+        except Exception:  # noqa: BLE001 - maintenance never stops the watcher
+            log.exception("maintenance failed")
+
+    def _note(self, text: str) -> None:
+        self.notices.append(text)
+        log.warning("%s", text)
+        if self.on_notice is not None:
+            try:
+                self.on_notice(text)
+            except Exception:  # noqa: BLE001 - a failing report must not stop the loop
+                log.exception("could not report a notice")
 
     def _take(self, path: Path) -> list[Outcome]:
         outcome = self.process(path)
@@ -192,6 +224,7 @@ class Watcher:
                     self.tracker.observe(path)  # not now: next start takes it
                     break
                 self._take(path)
+            self._maintain()
 
     def _drain(self, events: queue.Queue[Path], timeout: float) -> None:
         try:

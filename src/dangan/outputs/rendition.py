@@ -172,26 +172,14 @@ def _page_images(src: Source) -> tuple[list[tuple[str, float, float, Any]], list
 
 
 def _pdf_page_images(src: Source) -> tuple[list[tuple[str, float, float, Any]], list[str]]:
-    from dangan.content.pdf import PDFIUM_LOCK, open_pdf
+    from dangan.content.pdf import rasterise
 
-    with PDFIUM_LOCK:  # pdfium is not thread-safe (verify and the web server use threads)
-        return _pdf_page_images_locked(open_pdf(src.data, name=src.name))
-
-
-def _pdf_page_images_locked(pdf: Any) -> tuple[list[tuple[str, float, float, Any]], list[str]]:
     out, texts = [], []
-    try:
-        for i in range(len(pdf)):
-            page = pdf[i]
-            w_pt, h_pt = page.get_size()
-            image = page.render(scale=RASTER_DPI / 72).to_pil().convert("RGB")
-            textpage = page.get_textpage()
-            texts.append(textpage.get_text_range().replace("\r\n", "\n").strip())
-            textpage.close()
-            page.close()
-            out.append((_uri(_jpeg(image)), w_pt * stamping.MM_PER_PT, h_pt * stamping.MM_PER_PT, _probe(image)))
-    finally:
-        pdf.close()
+    for page in rasterise(src.data, dpi=RASTER_DPI, name=src.name):
+        image = page.image.convert("RGB")
+        texts.append(page.text)
+        out.append((_uri(_jpeg(image)), page.width_pt * stamping.MM_PER_PT, page.height_pt * stamping.MM_PER_PT,
+                    _probe(image)))
     return out, texts
 
 

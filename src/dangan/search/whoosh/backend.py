@@ -96,6 +96,8 @@ class WhooshBackend:
     def fingerprints(self) -> dict[str, str]:
         with self.store.searcher() as s:
             reader = s.reader()
+            if reader.doc_count_all() == 0:  # no segment yet: whoosh's empty reader has no columns
+                return {}
             codes = reader.column_reader("code")
             fps = reader.column_reader("fingerprint")
             return {codes[n]: fps[n] for n in reader.all_doc_ids()}
