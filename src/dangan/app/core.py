@@ -378,7 +378,24 @@ class Dangan:
         filters = search_seam.make_filters(
             category=self.plan.get(category).code if category else None, year=year, date_from=date_from,
             date_to=date_to, unit=unit, form=form, period=period.upper() if period else None, status=status)
-        return search_seam.search(index, text, filters, limit=limit, offset=offset)
+        if not any(c.isdigit() for c in text):
+            return search_seam.search(index, text, filters, limit=limit, offset=offset)
+        return self._search_numbers(index, text, filters, limit=limit, offset=offset)
+
+    def _search_numbers(self, index: Any, text: str, filters: Any, *, limit: int, offset: int) -> Any:
+        """A full phone, ID or card number typed in a query is searched as its keyed term (the index holds
+        no number: :mod:`dangan.masking`); the results echo it masked."""
+        import dataclasses
+
+        from dangan.masking import keyed_query, keyed_terms, mask_text
+        from dangan.numberkey import load_key
+
+        key = load_key(self.ws.state_dir)
+        results = search_seam.search(index, keyed_query(text, key), filters, limit=limit, offset=offset)
+        understood = results.understood
+        for term, masked in keyed_terms(text, key).items():
+            understood = understood.replace(term, masked)
+        return dataclasses.replace(results, query=mask_text(text), understood=understood)
 
     def rebuild_index(self, *, progress: Callable[[int], None] | None = None, processes: int | None = None) -> Any:
         return search_seam.rebuild(self.index(), self.archive.iter_index_documents, progress=progress,

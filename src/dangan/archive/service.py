@@ -68,6 +68,7 @@ from dangan.dates import parse_date
 from dangan.docnumber import split_doc_number
 from dangan.errors import ArchiveError, ConfigError, InputError, RetentionError, SearchIndexError
 from dangan.fsutil import atomic_copy, fsync_dir, unique_path
+from dangan.masking import NUMBER_KEYS_META, mask_text, masked_values, number_keys
 from dangan.names import readable
 
 if TYPE_CHECKING:
@@ -158,8 +159,12 @@ class Archive(Custody):
     def __init__(self, catalogue: Catalogue, store: Store, *, plan: FilePlan, fonds: str, default_author: str,
                  work_dir: Path, clock: Clock = SYSTEM, actor: Actor | None = None,
                  listeners: Sequence[ArchiveListener] = (),
-                 register_renderer: disposal.RegisterRenderer | None = None) -> None:
+                 register_renderer: disposal.RegisterRenderer | None = None,
+                 number_key: bytes | None = None) -> None:
         self.catalogue = catalogue
+        # phone, ID and card numbers are masked in everything stored; with the key, each full number
+        # leaves a keyed term (record meta NUMBER_KEYS_META) by which search still finds the record
+        self.number_key = number_key
         self.store = store
         self.plan = plan
         self.fonds = fonds
@@ -200,9 +205,11 @@ class Archive(Custody):
         legacy.adopt_number_cache(cat, ws.state_dir, clock=clock)
         company = ws.config.settings.company
         author = company.centre or company.name or "客服中心"
+        from dangan.numberkey import load_key
+
         return cls(cat, store, plan=load_plan(ws), fonds=company.fonds_code, default_author=author,
                    work_dir=ws.state_dir, clock=clock, actor=actor, listeners=listeners,
-                   register_renderer=register_renderer)
+                   register_renderer=register_renderer, number_key=load_key(ws.state_dir))
 
     def acting_as(self, actor: Actor | None) -> Archive:
         """The same archive (same catalogue and listeners) acting for ``actor``."""
@@ -400,21 +407,26 @@ class Archive(Custody):
             raise ArchiveError(f"{date.year} 年度 {cat.code} 类 {cat.period} 的件号已用完（最多 {MAX_SEQ} 件）")
         code = format_code(self.fonds, date.year, cat.period, cat.code, seq)
         text_source = req.text_source or (p.extraction.source if req.text is None else TextSource.OCR)
-        record_id = self.catalogue.insert_record(NewRecord(
-            archival_code=code, series=series, seq=seq, period=cat.period,
-            title=(req.title or "").strip() or Path(p.original_name).stem, doc_number=req.doc_number or None,
-            author=(req.author or "").strip() or self.default_author, date=date, security=req.security or "无",
-            source=Source(req.source), form_id=req.form_id, form_data=req.form_data, needs_review=req.needs_review,
-            text_source=str(text_source), filed_at=self.clock.now(), building=req.building, unit=req.unit,
-            room=req.room, meta={str(k): str(v) for k, v in req.meta.items()},
-        ))
-        if req.doc_number:
-            self._note_doc_number(req.doc_number, req.form_id)
         text: str | None
         if req.text is not None:
             text, source = req.text, str(req.text_source or TextSource.OCR)
         else:
             text, source = p.extraction.text, str(p.extraction.source)
+        title = (req.title or "").strip() or Path(p.original_name).stem
+        meta = {str(k): str(v) for k, v in req.meta.items()}
+        keys = self._number_keys(title, p.original_name, text, *meta.values())
+        if keys:
+            meta[NUMBER_KEYS_META] = " ".join(keys)
+        record_id = self.catalogue.insert_record(NewRecord(
+            archival_code=code, series=series, seq=seq, period=cat.period,
+            title=mask_text(title), doc_number=req.doc_number or None,
+            author=(req.author or "").strip() or self.default_author, date=date, security=req.security or "无",
+            source=Source(req.source), form_id=req.form_id, form_data=req.form_data, needs_review=req.needs_review,
+            text_source=str(text_source), filed_at=self.clock.now(), building=req.building, unit=req.unit,
+            room=req.room, meta=masked_values(meta),
+        ))
+        if req.doc_number:
+            self._note_doc_number(req.doc_number, req.form_id)
         self._store_file(p, record_id, series, role=FileRole.ORIGINAL, name=code, published=published,
                          text=text, text_source=source)
         numbers: dict[FileRole, int] = {}
@@ -423,9 +435,15 @@ class Archive(Custody):
             kind = "signed" if att.role is FileRole.SIGNED else "att"
             self._store_file(att, record_id, series, role=att.role, name=f"{code}-{kind}-{n}", published=published)
         record = self.get(code)
-        self._audit_change(AuditEvent.FILED, record, original_name=p.original_name, sha256=p.sha256,
+        self._audit_change(AuditEvent.FILED, record, original_name=mask_text(p.original_name), sha256=p.sha256,
                            source=str(record.source), **audit)
         return record
+
+    def _number_keys(self, *texts: str | None) -> builtins.list[str]:
+        """The keyed terms of the full numbers in ``texts`` (none without a key)."""
+        if self.number_key is None:
+            return []
+        return list(dict.fromkeys(k for t in texts for k in number_keys(t, self.number_key)))
 
     def _note_doc_number(self, doc_number: str, form_id: str | None) -> None:
         parts = split_doc_number(doc_number)
@@ -443,7 +461,8 @@ class Archive(Custody):
             tmp.unlink(missing_ok=True)
         self.catalogue.add_file(record_id, NewFile(
             role=role, path=rel, sha256=p.sha256, size=p.size, format=p.extraction.format,
-            page_count=p.extraction.page_count, original_name=p.original_name, text=text, text_source=text_source))
+            page_count=p.extraction.page_count, original_name=mask_text(p.original_name),
+            text=mask_text(text) if text else text, text_source=text_source))
 
     def attach_signed_copy(self, code: str, path: Path, *, text: str | None = None, text_source: str | None = None,
                            original_name: str | None = None) -> FilingResult:

@@ -142,7 +142,7 @@ def _show_lines(record: Any, expiry: dt.date | None, holds: list[Any]) -> list[t
             lines.append((label, value))
     if record.text_source:
         lines.append(("全文来源", TEXT_SOURCE_NAMES.get(record.text_source, record.text_source)))
-    lines += [(META_NAMES.get(k, k), v) for k, v in record.meta.items()]
+    lines += [(META_NAMES.get(k, k), v) for k, v in record.meta.items() if not k.startswith("_")]
     for f in record.files:
         state = "（已销毁）" if f.destroyed else ""
         pages = f"，{f.page_count} 页" if f.page_count else ""

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dangan.errors import InputError
+from dangan.masking import mask_id, mask_phone  # one masker for the whole of dangan
 
 TYPES = ("text", "integer", "money", "date", "datetime", "choice", "bool", "table")
 MASKS = ("phone", "id")
@@ -198,22 +199,6 @@ _COERCE: dict[str, Callable[[FieldDef, Any], Any]] = {
     "choice": _choice,
     "bool": _bool,
 }
-
-
-def mask_phone(value: str) -> str:
-    """13812345678 → 138****5678 (keeps the first 3 and last 4 digits)."""
-    s = str(value)
-    if len(s) <= 7:
-        return "*" * len(s)
-    return s[:3] + "*" * (len(s) - 7) + s[-4:]
-
-
-def mask_id(value: str) -> str:
-    """110101199001011234 → 1101**********1234 (first 4 and last 4 kept)."""
-    s = str(value)
-    if len(s) <= 8:
-        return "*" * len(s)
-    return s[:4] + "*" * (len(s) - 8) + s[-4:]
 
 
 MASKERS: dict[str, Callable[[str], str]] = {"phone": mask_phone, "id": mask_id}

@@ -32,6 +32,7 @@ from dangan.ingest.config import WatchEntry
 from dangan.ingest.rules import Rule, compile_rules
 from dangan.ingest.stability import file_signature
 from dangan.ingest.steps import CLAIM_PREFIX, FALLBACK_CATEGORY, restore_claims
+from dangan.masking import mask_text
 from dangan.names import readable
 
 __all__ = ["CLAIM_PREFIX", "FALLBACK_CATEGORY", "IntakeStatus", "Outcome", "Pipeline", "restore_claims"]
@@ -64,7 +65,7 @@ class Outcome:
 
     def line(self) -> str:
         """``scan.jpg → Z001-2026-D10-ZX-0003  二维码 ZX-2026-0007（签字件）``."""
-        name = readable(self.source.name)
+        name = mask_text(readable(self.source.name))
         if self.status in (IntakeStatus.FILED, IntakeStatus.SIGNED, IntakeStatus.DUPLICATE):
             return f"{name} → {self.code}  {self.how}"
         if self.status is IntakeStatus.QUARANTINED:

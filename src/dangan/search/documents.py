@@ -7,6 +7,7 @@ import json
 from typing import Any, NamedTuple
 
 from dangan.archive.model import Record, Status
+from dangan.masking import NUMBER_KEYS_META, mask_text
 from dangan.search.analysis import ANALYSIS_VERSION
 
 #: Fields a user can name in a query (``category:TS``) or filter on; every backend stores them.
@@ -31,11 +32,17 @@ class IndexDocument(NamedTuple):
 
     @property
     def content(self) -> str | None:
-        """The text that may be indexed: none for a disposed record (only its metadata stays), nor for a
+        """The text that may be indexed, its phone, ID and card numbers masked (text filed before dangan
+        masked at filing is masked here too); none for a disposed record (only its metadata stays), nor for a
         reclassified one (its text is found under the code it was filed again as)."""
         if self.record.status == Status.DISPOSED or self.record.superseded_by:
             return None
-        return self.text
+        return mask_text(self.text) if self.text else self.text
+
+    @property
+    def title(self) -> str:
+        """The record's title as indexed and shown by search (masked)."""
+        return mask_text(self.record.title)
 
 
 def metadata(record: Record) -> dict[str, str]:
@@ -64,7 +71,7 @@ def fingerprint(doc: IndexDocument) -> str:
     """
     text = doc.content
     data: dict[str, Any] = metadata(doc.record)
-    data["title"] = doc.record.title
+    data["title"] = doc.title
     data["author"] = doc.record.author
     data["text"] = hashlib.sha1(text.encode("utf-8")).hexdigest() if text else None
     data["v"] = ANALYSIS_VERSION
@@ -75,11 +82,16 @@ def fingerprint(doc: IndexDocument) -> str:
 def searchable_metadata(record: Record) -> str:
     """Metadata that content search also matches: title, 文号, unit, author."""
     parts = [record.title, record.doc_number, record.building, record.unit, record.room, record.author]
-    return "\n".join(p for p in parts if p)
+    return mask_text("\n".join(p for p in parts if p))
 
 
 def index_text(doc: IndexDocument) -> str:
-    """The text analysed for content search: the searchable metadata, then the text."""
+    """The text analysed for content search: the searchable metadata, then the text, then the keyed terms
+    of the full phone, ID and card numbers it had (:mod:`dangan.masking`: stored and shown masked, found
+    by the full number).  A disposed record keeps none of them."""
     meta = searchable_metadata(doc.record)
     text = doc.content
-    return f"{meta}\n{text}" if text else meta
+    if text is None:
+        return meta
+    keys = (doc.record.meta or {}).get(NUMBER_KEYS_META, "")
+    return f"{meta}\n{text}\n{keys}" if keys else f"{meta}\n{text}"

@@ -77,8 +77,8 @@ def entry_row(doc: IndexDocument, analyzer: Analyzer) -> tuple[Any, ...]:
     """The column values of ``doc`` in :data:`COLUMNS` order."""
     fields = metadata(doc.record)
     terms, length = tv.tsvector_literal(analyzer.index_terms(index_text(doc)))
-    title_terms, _ = tv.tsvector_literal(analyzer.index_terms(doc.record.title))
-    return (*(fields[f] for f in FILTER_FIELDS), fingerprint(doc), doc.record.title,
+    title_terms, _ = tv.tsvector_literal(analyzer.index_terms(doc.title))
+    return (*(fields[f] for f in FILTER_FIELDS), fingerprint(doc), doc.title,
             searchable_metadata(doc.record), doc.content or "", terms, title_terms, length)
 
 

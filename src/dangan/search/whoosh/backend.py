@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from dangan.archive.model import Status
 from dangan.errors import SearchIndexError
 from dangan.search.analysis import Analyzer, as_written
 from dangan.search.backend import Documents, Progress, RebuildResult
@@ -46,14 +47,17 @@ class WhooshBackend:
         fields = [whoosh_fields(IndexDocument(*d)) for d in docs]
         if not fields:
             return
-        with self.store.writer(ensure=self._create_if_missing) as w:
+        # a disposed record's entry replaces the one with its text: the segment holding that text is
+        # rewritten at the commit, so the text is gone from the index files when disposal reports success
+        purge = any(IndexDocument(*d).record.status == Status.DISPOSED for d in docs)
+        with self.store.writer(ensure=self._create_if_missing, purge=purge) as w:
             for f in fields:
                 w.update_document(**f)
 
     def delete(self, codes: Sequence[str]) -> None:
         if not codes or not self.store.exists():
             return
-        with self.store.writer() as w:
+        with self.store.writer(purge=True) as w:
             for code in codes:
                 w.delete_by_term("code", code)
 

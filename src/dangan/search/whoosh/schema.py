@@ -71,7 +71,7 @@ def whoosh_fields(doc: IndexDocument) -> dict[str, Any]:
     """
     fields: dict[str, Any] = metadata(doc.record)
     fields.update(
-        title=doc.record.title,
+        title=doc.title,
         content=index_text(doc),
         body=doc.content or "",
         meta=searchable_metadata(doc.record),

@@ -130,8 +130,11 @@ class IndexStore:
     # ------------------------------------------------------------ writing / reading
 
     @contextlib.contextmanager
-    def writer(self, *, ensure: Callable[[], None] | None = None) -> Iterator[SegmentWriter]:
+    def writer(self, *, ensure: Callable[[], None] | None = None, purge: bool = False) -> Iterator[SegmentWriter]:
         """A whoosh writer on the live index: committed on success, cancelled on error.
+
+        ``purge``: every segment holding deleted entries is rewritten without them at the commit
+        (:func:`purge_deleted`), so what was deleted or replaced is gone from the files, not only marked.
 
         Retries with backoff while another process holds the write lock, for up
         to ``writer_timeout`` seconds, then raises SearchIndexError.  ``ensure``
@@ -149,7 +152,7 @@ class IndexStore:
                 w.cancel()
                 raise
             try:
-                w.commit()
+                w.commit(mergetype=purge_deleted) if purge else w.commit()
             except Exception as e:
                 raise SearchIndexError(f"写入全文索引失败：{type(e).__name__}: {e}", path=self.root) from e
 
@@ -214,6 +217,27 @@ class IndexStore:
         except SearchIndexError:
             rebuild()
             return self.open()
+
+
+def purge_deleted(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+    """A whoosh merge policy: the segments with deleted documents are merged into the new one (which
+    copies only the live documents), the others are left as they are, then whoosh's usual merge of
+    small segments.  Whoosh otherwise keeps a deleted document's terms and stored text in its segment
+    until that segment happens to be merged."""
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import MERGE_SMALL
+
+    keep = []
+    for seg in segments:
+        if seg.has_deletions():
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            try:
+                writer.add_reader(reader)
+            finally:
+                reader.close()
+        else:
+            keep.append(seg)
+    return list(MERGE_SMALL(writer, keep))
 
 
 def _version(d: Path) -> int | None:
