@@ -125,10 +125,16 @@ class DatabaseSettings:
     pool_size: int = setting(4, help="每个进程到数据库的最多连接数")
 
 
+@dataclass(frozen=True)
+class AuditSettings:
+    key_file: str = setting("", help="审计锚点的 HMAC 密钥文件（由管理员另外保管，不要放在工作区或档案库里）；留空则锚点不签名")
+
+
 #: ``[section]`` → its dataclass.  A new section (``[database]``, ``[web]``) is one more entry here.
 SECTION_TYPES: dict[str, type] = {
     "company": CompanySettings, "fees": FeesSettings, "paths": PathsSettings, "search": SearchSettings,
     "ingest": IngestSettings, "database": DatabaseSettings, "outputs": OutputsSettings, "ledger": LedgerSettings,
+    "audit": AuditSettings,
 }
 #: ``[[table]]`` → the dataclass of one entry.
 TABLE_TYPES: dict[str, type] = {"category": CategoryTable, "watch": WatchTable, "rule": RuleTable}
@@ -146,6 +152,7 @@ class Settings:
     database: DatabaseSettings
     outputs: OutputsSettings
     ledger: LedgerSettings
+    audit: AuditSettings
     categories: tuple[CategoryTable, ...] = ()
     watch: tuple[WatchTable, ...] = ()
     rules: tuple[RuleTable, ...] = ()

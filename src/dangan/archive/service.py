@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dangan.actor import Actor
-from dangan.archive import digest, disposal, reclassify
+from dangan.archive import anchor, digest, disposal, reclassify
 from dangan.archive.audit import AuditEntry, AuditEvent
 from dangan.archive.catalogue import (
     DESCRIPTIVE,
@@ -160,11 +160,15 @@ class Archive(Custody):
                  work_dir: Path, clock: Clock = SYSTEM, actor: Actor | None = None,
                  listeners: Sequence[ArchiveListener] = (),
                  register_renderer: disposal.RegisterRenderer | None = None,
-                 number_key: bytes | None = None) -> None:
+                 number_key: bytes | None = None, audit_key: bytes | None = None,
+                 audit_key_problem: str | None = None) -> None:
         self.catalogue = catalogue
         # phone, ID and card numbers are masked in everything stored; with the key, each full number
         # leaves a keyed term (record meta NUMBER_KEYS_META) by which search still finds the record
         self.number_key = number_key
+        # the audit chain's head is anchored outside the catalogue (archive.anchor), signed with audit_key
+        self.audit_key = audit_key
+        self.audit_key_problem = audit_key_problem
         self.store = store
         self.plan = plan
         self.fonds = fonds
@@ -182,6 +186,7 @@ class Archive(Custody):
             removed = self.remove_filed_orphans()
             if removed:
                 self.reconcile_report = dataclasses.replace(self.reconcile_report, removed_copies=removed)
+        self._anchor_first_of_day()
 
     @classmethod
     def open(cls, ws: Workspace, *, clock: Clock = SYSTEM, actor: Actor | None = None,
@@ -207,9 +212,11 @@ class Archive(Custody):
         author = company.centre or company.name or "客服中心"
         from dangan.numberkey import load_key
 
+        audit_key, key_problem = _audit_key(ws)
         return cls(cat, store, plan=load_plan(ws), fonds=company.fonds_code, default_author=author,
                    work_dir=ws.state_dir, clock=clock, actor=actor, listeners=listeners,
-                   register_renderer=register_renderer, number_key=load_key(ws.state_dir))
+                   register_renderer=register_renderer, number_key=load_key(ws.state_dir),
+                   audit_key=audit_key, audit_key_problem=key_problem)
 
     def acting_as(self, actor: Actor | None) -> Archive:
         """The same archive (same catalogue and listeners) acting for ``actor``."""
@@ -829,15 +836,57 @@ class Archive(Custody):
     # ---------------------------------------------------------------- verify
 
     def verify(self, *, extra_checks: Sequence[Any] = (), progress: Progress | None = None) -> Any:
-        """四性检测 (see :mod:`dangan.archive.verify`); the run is recorded in the audit trail."""
+        """四性检测 (see :mod:`dangan.archive.verify`); the run is recorded in the audit trail, and the chain's
+        new head anchored outside the catalogue (:mod:`dangan.archive.anchor`)."""
         from dangan.archive.verify import run_verify
 
-        report = run_verify(self.catalogue, self.store, extra_checks=extra_checks, progress=progress)
+        report = run_verify(self.catalogue, self.store, extra_checks=extra_checks, progress=progress,
+                            anchor_check=self._check_anchors)
         details = {"ok": report.ok, "records": report.records, "files": report.files,
-                   "problems": len(report.problems), "at": self.clock.now().isoformat()}
+                   "problems": len(report.problems), "at": self.clock.now().isoformat(), "anchored": True}
         with self.catalogue.transaction(shared=True):
             self._audit(AuditEvent.VERIFY, code=None, details=details)
+        head = self._anchor()
+        if head is not None:
+            report.audit_entries, report.audit_head = head.id, head.hash
         return report
+
+    @property
+    def anchor_path(self) -> Path:
+        return self.store.root / anchor.FILE_NAME
+
+    def _check_anchors(self, entries: Sequence[Any]) -> builtins.list[str]:
+        anchors, problems = anchor.read(self.anchor_path)
+        if self.audit_key_problem:
+            problems.append(self.audit_key_problem)
+        verified_before = any(e.event == AuditEvent.VERIFY and isinstance(e.details, dict)
+                              and e.details.get("anchored") for e in entries)
+        return problems + anchor.check(anchors, entries, key=self.audit_key, verified_before=verified_before)
+
+    def _anchor(self) -> Any:
+        """Append the chain's head to the anchor file; the head (None for an empty chain)."""
+        head = self.catalogue.audit_head()
+        if head is not None:
+            anchor.append(self.anchor_path, anchor.make(head.id, head.hash, self.clock.now().isoformat(),
+                                                        self.audit_key))
+        return head
+
+    def _anchor_first_of_day(self) -> None:
+        """The first opening of the archive each day anchors the chain's head (so a day's truncation shows
+        even without a verify that day)."""
+        anchors, _ = anchor.read(self.anchor_path)
+        if anchors and anchors[-1].at[:10] == self.clock.today().isoformat():
+            return
+        if self.catalogue.audit_head() is None:
+            return
+        if not anchors and self._anchored_before():
+            return  # the anchor file went missing: left for verify to report, not papered over
+        with contextlib.suppress(OSError):  # a read-only archive copy: the next verify anchors
+            self._anchor()
+
+    def _anchored_before(self) -> bool:
+        return any(e.event == AuditEvent.VERIFY and isinstance(e.details, dict) and e.details.get("anchored")
+                   for e in self.catalogue.audit_entries())
 
     # -------------------------------------------------------------- listeners
 
@@ -919,3 +968,18 @@ def _meta_value(record: Record, key: str) -> Any:
 
 
 __all__ = ["Archive", "DisposalResult", "DueItem", "ListenerError", "ReconcileReport", "Reclassified"]
+
+
+def _audit_key(ws: Workspace) -> tuple[bytes | None, str | None]:
+    """The anchor's HMAC key from ``[audit] key_file`` (relative to the workspace), or the problem with it."""
+    name = ws.config.settings.audit.key_file
+    if not name:
+        return None, None
+    path = Path(name) if Path(name).is_absolute() else ws.root / name
+    try:
+        key = anchor.read_key(path)
+    except OSError as e:
+        return None, f"审计密钥文件 {path} 无法读取（{e.strerror or e}），审计锚点的签名无法核对"
+    if not key:
+        return None, f"审计密钥文件 {path} 是空的，审计锚点的签名无法核对"
+    return key, None

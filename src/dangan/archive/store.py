@@ -186,7 +186,7 @@ class Store:
     def unexpected_entries(self) -> list[str]:
         """Files directly in archive/ (or unknown folders) that the store does not manage."""
         known = {CATALOG_NAME, f"{CATALOG_NAME}-wal", f"{CATALOG_NAME}-shm", f"{CATALOG_NAME}-journal",
-                 "files", "tmp", "orphans"}
+                 "files", "tmp", "orphans", "audit-anchor.jsonl"}
         out: list[str] = []
         if not self.root.is_dir():
             return out

@@ -81,6 +81,9 @@ class VerifyReport:
     warnings: list[str] = field(default_factory=list)
     # which of the four properties an extra check belongs to (its ``property`` attribute)
     properties: dict[str, str] = field(default_factory=dict)
+    # the audit chain after this run (its own entry included), as anchored outside the catalogue
+    audit_entries: int = 0
+    audit_head: str = ""
 
     @property
     def ok(self) -> bool:
@@ -96,6 +99,8 @@ class VerifyReport:
             "checks": self.checks,
             "problems": [asdict(p) for p in self.problems],
             "warnings": self.warnings,
+            "audit_entries": self.audit_entries,
+            "audit_head": self.audit_head,
         }
 
     def lines(self) -> list[str]:
@@ -107,6 +112,8 @@ class VerifyReport:
             out.append(f"  {mark} {prop}：{CHECK_NAMES.get(check, check)}")
         out += [f"  问题：{p}" for p in self.problems]
         out += [f"  提示：{w}" for w in self.warnings]
+        if self.audit_entries:
+            out.append(f"审计链：{self.audit_entries} 条，链头 {self.audit_head[:16]}…（已记入 archive/audit-anchor.jsonl）")
         out.append("结果：通过" if self.ok else f"结果：发现 {len(self.problems)} 个问题")
         return out
 
@@ -115,7 +122,10 @@ Check = Callable[[], Iterable[Problem]]
 
 
 def run_verify(catalogue: Catalogue, store: Store, *, extra_checks: Sequence[Check] = (),
-               progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+               progress: Callable[[int, int], None] | None = None,
+               anchor_check: Callable[[list[AuditEntry]], list[str]] | None = None) -> VerifyReport:
+    """``anchor_check(entries)``: the problems the chain's anchors outside the catalogue find (truncation,
+    recomputation: :mod:`dangan.archive.anchor`)."""
     start = time.perf_counter()
     records = catalogue.records()
     entries = catalogue.audit_entries()
@@ -127,6 +137,8 @@ def run_verify(catalogue: Catalogue, store: Store, *, extra_checks: Sequence[Che
     report.problems += _check_metadata(records)
     report.problems += _check_doc_numbers(records)
     report.problems += [Problem("audit", p) for p in audit.check_chain(entries)]
+    if anchor_check is not None:
+        report.problems += [Problem("audit", p) for p in anchor_check(entries)]
     report.problems += _check_digests(records, entries)
     report.problems += _check_leftovers(store, entries)
     for check in extra_checks:
