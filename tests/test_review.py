@@ -16,6 +16,7 @@ from tests.conftest import TODAY
 from dangan.app import Actor, Dangan, FilingRequest, FixedClock, Source
 from dangan.config import Workspace, init_workspace
 from dangan.errors import ArchiveError
+from dangan.masking import mask_text
 
 SCAN = "扫描件：3栋1201室 标识巡查记录，消防通道标识缺损，已通知维修。联系电话13983456721。\n"
 ARCHIVIST = Actor("laowang", role="archivist")
@@ -51,7 +52,7 @@ def test_reclassifying_files_the_document_again_and_keeps_the_old_code(workspace
         assert [f.sha256 for f in new.files] == [f.sha256 for f in old.files]
         assert new.files[0].path != old.files[0].path
         assert (workspace.archive_dir / old.files[0].path).is_file() and (workspace.archive_dir / new.files[0].path).is_file()
-        assert app.text_of(new.archival_code) == app.text_of(old_code) == SCAN
+        assert app.text_of(new.archival_code) == app.text_of(old_code) == mask_text(SCAN)  # stored masked (issue 10, item 11)
         # both audited, with the acting user
         moved = [e for e in app.audit_trail(old_code) if e.event == "reclassified"]
         filed = [e for e in app.audit_trail(new.archival_code) if e.event == "filed"]
