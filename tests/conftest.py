@@ -98,4 +98,4 @@ def pg_url(pg_server) -> str:
 def pg_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str) -> Workspace:
     """A new workspace whose catalogue (and search) is a new PostgreSQL database."""
     monkeypatch.delenv("DANGAN_WORKSPACE", raising=False)
-    return init_workspace(tmp_path / "ws", database=pg_url)
+    return init_workspace(tmp_path / "pg-ws", database=pg_url)

@@ -615,6 +615,28 @@ def _toml_value(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def set_database_url(root: Path, url: str) -> None:
+    """Point the workspace at ``url``: ``[database] url`` rewritten in dangan.toml (comments kept), atomically."""
+    import re
+
+    check_database_url(url)
+    cfg = root / CONFIG_NAME
+    text = cfg.read_text(encoding="utf-8")
+    line = f"url = {_toml_value(url)}"
+    section = re.search(r"(?ms)^\[database\]\s*$(.*?)(?=^\[|\Z)", text)
+    if section is None:
+        text = text.rstrip("\n") + f"\n\n[database]\n{line}\n"
+    elif re.search(r"(?m)^url\s*=.*$", section.group(1)):
+        body = re.sub(r"(?m)^url\s*=.*$", lambda _: line, section.group(1), count=1)
+        text = text[:section.start(1)] + body + text[section.end(1):]
+    else:
+        text = text[:section.end(0)] + ("" if section.group(0).endswith("\n") else "\n") + line + "\n" + text[section.end(0):]
+    parse_config(tomllib.loads(text), where=str(cfg))  # never write a file that does not load
+    tmp = cfg.with_name(cfg.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, cfg)
+
+
 def init_workspace(root: Path, *, database: str | None = None) -> Workspace:
     """Create a workspace (idempotent: an existing dangan.toml is kept).
 

@@ -19,8 +19,10 @@ from dangan.actor import Actor, ActorKind
 from dangan.archive import audit
 from dangan.archive.catalogue import (
     Catalogue,
+    IntakeState,
     ItemSeries,
     NewFile,
+    NewIntakeJob,
     NewLoan,
     NewRecord,
     RecordQuery,
@@ -93,6 +95,24 @@ def _file_shared(url: str, n: int, start: float, shas: list[str]) -> list[str]:
         return codes
     finally:
         cat.close()
+
+
+def new_job(n: int, **kw: object) -> NewIntakeJob:
+    fields: dict = dict(path=f"spool/{n}/scan{n}.pdf", sha256=f"{n:064x}", original_name=f"扫描{n}.pdf",
+                        submitted_at=T0)
+    fields.update(kw)
+    return NewIntakeJob(**fields)
+
+
+def _claim_and_hang(url: str, ready: object) -> None:
+    """In another process: take a job and never finish it (the test kills this process)."""
+    import time
+
+    cat = open_catalogue(url)
+    with cat.claim_intake(max_attempts=5) as claim:
+        assert claim is not None
+        ready.set()  # type: ignore[attr-defined]
+        time.sleep(600)
 
 
 def _allocate_many(url: str, n: int, start: float) -> list[int]:
@@ -466,3 +486,63 @@ class CatalogueContract(LedgerContract, FeeContract):
         assert [x.id for x in cat.proposals(status="pending")] == [q.id]
         assert [x.id for x in cat.proposals()] == [q.id, p.id]
         assert cat.proposal(999) is None
+
+    # -- the intake queue -----------------------------------------------------------------------------
+
+    def test_queued_jobs_are_taken_by_one_worker_each_and_finished(self, cat: Catalogue,
+                                                                    open_cat: Callable[[], Catalogue]) -> None:
+        with cat.transaction():
+            a = cat.enqueue_intake(new_job(1, category="TS", meta={"building": "3"}, submitted_by=Actor("前台扫描仪")))
+            b = cat.enqueue_intake(new_job(2))
+        other = open_cat()
+        with cat.claim_intake(max_attempts=3) as first:
+            assert first is not None and first.job.id == a and first.job.attempts == 1
+            assert (first.job.category, first.job.meta, first.job.submitted_by) == ("TS", {"building": "3"},
+                                                                                    Actor("前台扫描仪"))
+            with other.claim_intake(max_attempts=3) as second:  # another worker skips the job held
+                assert second is not None and second.job.id == b and second.job.original_name == "扫描2.pdf"
+                second.finish(state=IntakeState.DONE, code="Z001-2026-D10-TS-0001", message=None, worker="b",
+                              at=T0)
+            with other.claim_intake(max_attempts=3) as nothing:
+                assert nothing is None
+            first.finish(state=IntakeState.FAILED, code=None, message="文件已损坏", worker="a", at=T0)
+        jobs = {j.id: j for j in cat.intake_jobs()}
+        assert (jobs[a].state, jobs[a].message, jobs[a].worker) == (IntakeState.FAILED, "文件已损坏", "a")
+        assert (jobs[b].state, jobs[b].code, jobs[b].finished_at) == (IntakeState.DONE, "Z001-2026-D10-TS-0001", T0)
+        assert [j.id for j in cat.intake_jobs(state=IntakeState.FAILED)] == [a]
+        with cat.transaction():
+            assert cat.requeue_intake(a) and not cat.requeue_intake(b)
+        assert [(j.id, j.attempts) for j in cat.intake_jobs(state=IntakeState.QUEUED)] == [(a, 0)]
+
+    def test_a_claim_that_fails_leaves_its_job_queued_and_counts_the_attempt(self, cat: Catalogue) -> None:
+        with cat.transaction():
+            job = cat.enqueue_intake(new_job(1))
+        for _ in range(2):
+            with pytest.raises(RuntimeError), cat.claim_intake(max_attempts=2) as claim:
+                assert claim is not None
+                claim.finish(state=IntakeState.DONE, code="x", message=None, worker="a", at=T0)
+                raise RuntimeError("worker crashed before the end")
+        assert [(j.id, j.state, j.attempts) for j in cat.intake_jobs()] == [(job, IntakeState.QUEUED, 2)]
+        with cat.claim_intake(max_attempts=2) as claim:  # a third attempt is not given: the file kills workers
+            assert claim is None
+        [failed] = cat.intake_jobs()
+        assert failed.state == IntakeState.FAILED and "2 次" in (failed.message or "")
+
+    def test_a_worker_killed_while_holding_a_job_lets_go_of_it(self, catalogue_url: str,
+                                                              open_cat: Callable[[], Catalogue]) -> None:
+        cat = open_cat()
+        with cat.transaction():
+            job = cat.enqueue_intake(new_job(1))
+        ctx = multiprocessing.get_context("spawn")
+        ready = ctx.Event()
+        proc = ctx.Process(target=_claim_and_hang, args=(catalogue_url, ready))
+        proc.start()
+        try:
+            assert ready.wait(60)
+            with cat.claim_intake(max_attempts=5) as claim:
+                assert claim is None  # held by the other worker
+        finally:
+            proc.kill()
+            proc.join(30)
+        with cat.claim_intake(max_attempts=5) as claim:
+            assert claim is not None and claim.job.id == job and claim.job.attempts == 2

@@ -417,6 +417,12 @@ class Dangan:
     def check_index(self) -> Any:
         return search_seam.check(self.index(), self.archive.iter_index_documents())
 
+    def migrate_to(self, url: str, *, switch: bool = True, progress: Callable[[str, int], None] | None = None) -> Any:
+        """Copy this SQLite workspace into the empty PostgreSQL database at ``url`` (see :mod:`dangan.app.migration`)."""
+        from dangan.app.migration import migrate
+
+        return migrate(self, url, switch=switch, progress=progress)
+
     def category_names(self) -> dict[str, str]:
         return {c.code: c.name for c in self.plan.categories}
 
@@ -517,12 +523,13 @@ class Dangan:
         return self.intake().process(Path(path), entry)
 
     def watcher(self, *, on_outcome: Callable[[Any], None] | None = None, entries: list[Any] | None = None,
-                on_notice: Callable[[str], None] | None = None, **pipeline: Any) -> Any:
-        """The watched-folder loop over this archive (``run_once``, ``run``, ``retry_quarantine``)."""
+                on_notice: Callable[[str], None] | None = None, queue: bool = True, **pipeline: Any) -> Any:
+        """The watched-folder loop over this archive (``run_once``, ``run``, ``retry_quarantine``); it also
+        takes jobs from the intake queue unless ``queue=False``."""
         from dangan.ingest.watcher import Watcher
 
         return Watcher(self.ws, self.intake(**pipeline), entries=entries, on_outcome=on_outcome, on_notice=on_notice,
-                       maintenance=self._index_maintenance if self._shared.follow_index else None)
+                       maintenance=self._index_maintenance if self._shared.follow_index else None, queue=queue)
 
     def _index_maintenance(self, *, starting: bool, on_notice: Callable[[str], None] | None = None) -> None:
         """The watcher's turn for the index: a catch-up at start-up, and whenever a write failed."""
@@ -533,6 +540,36 @@ class Dangan:
                     on_notice(result.notice())
             except Exception as e:  # noqa: BLE001 - the index is unavailable now: tried again at the next turn
                 log.warning("index catch-up failed: %s", e)
+
+    # -- the intake queue (shared by every node: uploads and scans wait here for any worker)
+
+    def enqueue(self, path: Path, *, original_name: str | None = None, category: str = "auto",
+                meta: Mapping[str, str] | None = None) -> int:
+        """Queue one file for intake (an upload): copied into the archive's spool, filed by any worker.
+
+        Returns the job id (see :meth:`intake_jobs`).  The source is left alone.
+        """
+        from dangan.ingest.queue import enqueue
+
+        if category.lower() != "auto":
+            category = self.archive.plan.get(category).code
+        return enqueue(self.archive, Path(path), original_name=original_name, category=category,
+                       meta=dict(meta or {}), actor=self.actor)
+
+    def intake_jobs(self, *, state: str | None = None, ids: Sequence[int] | None = None) -> list[Any]:
+        """Queued, done and failed intake jobs (``IntakeJob``; ``.to_dict()``)."""
+        return self.archive.catalogue.intake_jobs(state=state, ids=ids)
+
+    def requeue(self, job_id: int) -> bool:
+        """Queue a failed job again (after the cause was fixed)."""
+        with self.archive.catalogue.transaction():
+            return self.archive.catalogue.requeue_intake(job_id)
+
+    def queue_worker(self, *, on_outcome: Callable[[Any], None] | None = None, **pipeline: Any) -> Any:
+        """A worker that takes queued jobs (``take_one``, ``drain``)."""
+        from dangan.ingest.queue import QueueWorker
+
+        return QueueWorker(self.intake(**pipeline), on_outcome=on_outcome)
 
 
 def generated_request(doc: Any) -> FilingRequest:

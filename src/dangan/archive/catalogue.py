@@ -389,6 +389,73 @@ class FeeNotice:
     id: int = 0
 
 
+class IntakeState:
+    QUEUED = "queued"
+    DONE = "done"  # filed (or found already filed): ``code`` names the record
+    FAILED = "failed"  # quarantined, or given up after too many interrupted attempts: ``message`` says why
+
+
+@dataclass(frozen=True)
+class NewIntakeJob:
+    """A file waiting to be taken in: a copy under the archive folder (``spool/…``) and how to file it."""
+
+    path: str  # relative to the archive folder
+    sha256: str
+    original_name: str
+    submitted_at: dt.datetime
+    category: str = "auto"
+    meta: Mapping[str, str] = field(default_factory=dict)
+    submitted_by: Actor | None = None
+
+
+@dataclass(frozen=True)
+class IntakeJob:
+    id: int
+    path: str
+    sha256: str
+    original_name: str
+    category: str
+    meta: dict[str, str]
+    submitted_by: Actor | None
+    submitted_at: dt.datetime
+    state: str
+    attempts: int  # times a worker took it (one more than the interrupted ones, while it runs)
+    worker: str | None = None  # who finished it
+    finished_at: dt.datetime | None = None
+    code: str | None = None
+    message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "state": self.state, "original_name": self.original_name, "category": self.category,
+                "submitted_at": self.submitted_at.isoformat(),
+                "submitted_by": self.submitted_by.name if self.submitted_by else None, "attempts": self.attempts,
+                "worker": self.worker, "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+                "archival_code": self.code, "message": self.message}
+
+
+def stored_intake_job(row: Mapping[str, Any], attempts: int) -> IntakeJob:
+    """A job as a backend stored it (meta and submitter as JSON text, times as ISO text)."""
+    import json
+
+    return IntakeJob(
+        id=int(row["id"]), path=row["path"], sha256=row["sha256"], original_name=row["original_name"],
+        category=row["category"], meta=json.loads(row["meta"] or "{}"),
+        submitted_by=Actor.from_dict(json.loads(row["submitted_by"])) if row["submitted_by"] else None,
+        submitted_at=dt.datetime.fromisoformat(row["submitted_at"]), state=row["state"], attempts=attempts,
+        worker=row["worker"], finished_at=dt.datetime.fromisoformat(row["finished_at"]) if row["finished_at"] else None,
+        code=row["code"], message=row["message"])
+
+
+class IntakeClaim(Protocol):
+    """A job one worker holds; nobody else can take it until the claim ends."""
+
+    job: IntakeJob
+
+    def finish(self, *, state: str, code: str | None, message: str | None, worker: str, at: dt.datetime) -> None:
+        """Record the outcome; it is committed when the claim ends without an error."""
+        ...
+
+
 # -- the parts of the contract ----------------------------------------------------------------------
 
 
@@ -591,6 +658,33 @@ class FeeAccounts(Protocol):
 
     def fee_notices(self, *, unit: str | None = None, kind: str | None = None) -> list[FeeNotice]:
         """Oldest first."""
+
+
+class IntakeQueue(Protocol):
+    """Files waiting to be filed, taken by any worker on any machine (``dangan watch``, web servers).
+
+    A claim holds its job until the block ends: a worker that dies (killed, machine lost) lets go of it
+    and the job is taken again; it is never held by two workers, never lost.
+    """
+
+    def enqueue_intake(self, new: NewIntakeJob) -> int:
+        """Queue a job (inside a transaction); its id."""
+        ...
+
+    def claim_intake(self, *, max_attempts: int) -> AbstractContextManager[IntakeClaim | None]:
+        """The oldest queued job no worker holds (None: none), outside any transaction.
+
+        Each claim counts as an attempt (kept even if the worker dies); a job whose attempts reached
+        ``max_attempts`` is marked failed instead of being handed out again (a file that kills workers).
+        """
+        ...
+
+    def intake_jobs(self, *, state: str | None = None, ids: Sequence[int] | None = None) -> list[IntakeJob]:
+        """Jobs by id (all, or of one state, or these ids)."""
+        ...
+
+    def requeue_intake(self, job_id: int) -> bool:
+        """A failed job queued again (inside a transaction); False if it was not failed."""
         ...
 
 
@@ -649,7 +743,8 @@ class DisposalProposals(Protocol):
 
 
 class Catalogue(Transactions, Records, ItemNumbers, Files, Texts, Holds, DisposalMarks, AuditLog, DocumentNumbers,
-                Loans, FileRoles, Imports, LedgerEntries, FeeAccounts, Accounts, DisposalProposals, Protocol):
+                Loans, FileRoles, Imports, LedgerEntries, FeeAccounts, Accounts, DisposalProposals, IntakeQueue,
+                Protocol):
     """The whole catalogue contract."""
 
 

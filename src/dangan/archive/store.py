@@ -31,6 +31,7 @@ from dangan.errors import ArchiveError
 from dangan.fsutil import fsync_dir
 
 CATALOG_NAME = "catalog.sqlite"
+SPOOL = "spool"  # files waiting in the intake queue: spool/<job key>/<original name>
 #: A temporary file older than this is stale whoever wrote it (no filing transaction lasts this long).
 STALE_AFTER_SECONDS = 6 * 3600
 HOST = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "localhost"
@@ -186,7 +187,7 @@ class Store:
     def unexpected_entries(self) -> list[str]:
         """Files directly in archive/ (or unknown folders) that the store does not manage."""
         known = {CATALOG_NAME, f"{CATALOG_NAME}-wal", f"{CATALOG_NAME}-shm", f"{CATALOG_NAME}-journal",
-                 "files", "tmp", "orphans", "audit-anchor.jsonl"}
+                 "files", "tmp", "orphans", "audit-anchor.jsonl", SPOOL, f"{CATALOG_NAME}.queue-locks"}
         out: list[str] = []
         if not self.root.is_dir():
             return out

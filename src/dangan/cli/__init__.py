@@ -21,6 +21,7 @@ COMMAND_MODULES: dict[str, str] = {
     "hold": "archive", "retention": "archive", "verify": "archive", "search": "search", "index": "search",
     "watch": "watch", "lend": "outputs", "transfer": "outputs", "register": "register", "report": "report",
     "fees": "fees", "today": "today", "user": "accounts", "token": "accounts", "serve": "serve",
+    "migrate": "migrate", "queue": "queue",
 }
 
 

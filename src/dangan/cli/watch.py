@@ -21,7 +21,7 @@ def _echo_outcome(outcome: Any) -> None:
 @click.option("--retry-quarantine", is_flag=True, help="把隔离区中的文件重新处理一遍后退出")
 @click.pass_context
 def watch_command(ctx: click.Context, once: bool, retry_quarantine: bool) -> None:
-    """监视扫描文件夹，自动识别二维码/OCR/规则并归档；每个文件输出一行：文件、档号、分类方式。
+    """监视扫描文件夹和归档队列，自动识别二维码/OCR/规则并归档；每个文件输出一行：文件、档号、分类方式。
 
     在 dangan.toml 中用 [[watch]] 配置监视目录。不加参数时一直运行，Ctrl+C 或 SIGTERM 停止
     （手头的文件处理完再退出）。无法处理的文件连同原因说明移入隔离区。
@@ -29,8 +29,7 @@ def watch_command(ctx: click.Context, once: bool, retry_quarantine: bool) -> Non
     dangan = app(ctx)
     entries = dangan.watch_entries()
     if not entries and not retry_quarantine:
-        warn("dangan.toml 中没有 [[watch]] 监视目录，没有可处理的文件")
-        return
+        warn("dangan.toml 中没有 [[watch]] 监视目录：只处理归档队列（dangan queue）中的任务")
     for entry in entries:
         if not entry.folder.is_dir():
             warn(f"监视目录 {entry.folder} 不存在（网络共享未挂载？），暂时跳过")
@@ -42,7 +41,7 @@ def watch_command(ctx: click.Context, once: bool, retry_quarantine: bool) -> Non
     else:
         stop = threading.Event()
         watcher.install_stop_handlers(stop)
-        click.echo(f"正在监视 {len(entries)} 个目录，按 Ctrl+C 停止", err=True)
+        click.echo(f"正在监视 {len(entries)} 个目录和归档队列，按 Ctrl+C 停止", err=True)
         watcher.run(stop)
         return
     _summary(outcomes)

@@ -25,6 +25,7 @@ from dangan.errors import DanganError, IngestError
 from dangan.ingest import quarantine as q
 from dangan.ingest.config import OnSuccess, WatchEntry, watch_entries
 from dangan.ingest.pipeline import IntakeStatus, Outcome, Pipeline, restore_claims
+from dangan.ingest.queue import QueueWorker
 from dangan.ingest.stability import StabilityTracker, can_open, file_signature, is_settled
 from dangan.names import readable
 
@@ -73,6 +74,7 @@ class Watcher:
         clock: Callable[[], float] = time.monotonic,
         maintenance: Maintenance | None = None,
         on_notice: Callable[[str], None] | None = None,
+        queue: bool = True,
     ) -> None:
         self.ws = ws
         self.pipeline = pipeline
@@ -88,6 +90,8 @@ class Watcher:
         self.notices: list[str] = []  # what start-up found (leftovers of a crash), said once
         self.on_notice = on_notice
         pipeline.check_categories(self.entries)
+        # jobs from the catalogue's intake queue (uploads, `dangan queue add`), taken between inbox files
+        self.queue = QueueWorker(pipeline, on_outcome=self.on_outcome) if queue else None
 
     install_stop_handlers = staticmethod(install_stop_handlers)
 
@@ -157,6 +161,8 @@ class Watcher:
                 time.sleep(min(IDLE_TICK, self.tracker.next_due() or IDLE_TICK))
                 for path in self.tracker.ready():
                     outcomes += self._take(path)
+            if self.queue is not None:
+                outcomes += self.queue.drain()
             return outcomes
 
     def _recover(self) -> None:
@@ -224,7 +230,19 @@ class Watcher:
                     self.tracker.observe(path)  # not now: next start takes it
                     break
                 self._take(path)
+            if self.queue is not None and not stop.is_set():
+                self._take_jobs()
             self._maintain()
+
+    def _take_jobs(self) -> None:
+        """Queued jobs, as long as no inbox file is due (a database error is logged, and tried next turn)."""
+        while self.tracker.next_due() is None or self.tracker.next_due() > 0:  # type: ignore[operator]
+            try:
+                if self.queue is None or self.queue.take_one() is None:
+                    return
+            except DanganError as e:
+                log.warning("intake queue: %s", e)
+                return
 
     def _drain(self, events: queue.Queue[Path], timeout: float) -> None:
         try:

@@ -50,6 +50,7 @@ from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
 from dangan.archive.postgres import schema
 from dangan.archive.postgres.connections import Connections, OpenTx, connect, translated
 from dangan.archive.postgres.ledger import PostgresLedgerTables
+from dangan.archive.postgres.queue import QueuePart
 from dangan.config import check_database_url, mask_password
 from dangan.errors import ArchiveError
 
@@ -68,7 +69,7 @@ def sha_lock_key(sha256: str) -> int:
     return int(sha256[:15], 16)
 
 
-class PostgresCatalogue(PostgresLedgerTables):
+class PostgresCatalogue(PostgresLedgerTables, QueuePart):
     """The :class:`~dangan.archive.catalogue.Catalogue` on a PostgreSQL database."""
 
     def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:

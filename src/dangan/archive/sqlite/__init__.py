@@ -37,6 +37,7 @@ from dangan.archive.catalogue import (
 )
 from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
 from dangan.archive.sqlite.ledger import LedgerTables
+from dangan.archive.sqlite.queue import QueuePart
 from dangan.archive.sqlite.schema import connect
 from dangan.errors import ArchiveError
 
@@ -51,7 +52,7 @@ def open_url(url: str) -> SqliteCatalogue:
     return SqliteCatalogue(Path(path))
 
 
-class SqliteCatalogue(LedgerTables):
+class SqliteCatalogue(LedgerTables, QueuePart):
     """The :class:`~dangan.archive.catalogue.Catalogue` on one SQLite file."""
 
     def __init__(self, path: Path) -> None:

@@ -276,6 +276,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         register_code TEXT
     );
     """,
+    # 7: the intake queue (files waiting to be filed, taken by any worker; attempts counted apart)
+    """
+    CREATE TABLE intake_jobs (
+        id INTEGER PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, original_name TEXT NOT NULL,
+        category TEXT NOT NULL, meta TEXT NOT NULL, submitted_by TEXT, submitted_at TEXT NOT NULL,
+        state TEXT NOT NULL, worker TEXT, finished_at TEXT, code TEXT, message TEXT
+    );
+    CREATE INDEX intake_jobs_state ON intake_jobs (state, id);
+    CREATE TABLE intake_attempts (job_id INTEGER NOT NULL, at TEXT NOT NULL);
+    CREATE INDEX intake_attempts_job ON intake_attempts (job_id);
+    """,
 )
 
 
