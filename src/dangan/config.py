@@ -55,7 +55,7 @@ class FeesSettings:
 
 @dataclass(frozen=True)
 class PathsSettings:
-    archive: str = setting("archive", help="档案库目录（相对工作区）")
+    archive: str = setting("archive", help="档案库目录（相对工作区）；使用数据库时可写各节点共同挂载的共享目录的绝对路径")
     index: str = setting("index", help="全文索引目录（相对工作区）")
     templates: str = setting("templates", help="本地模板目录，同名表单覆盖内置模板")
     output: str = setting("output", help="生成文件的默认输出目录")
@@ -327,6 +327,10 @@ class Workspace:
 
     @property
     def archive_dir(self) -> Path:
+        """The archive folder; with a database it may be an absolute path: the share every node mounts."""
+        value = Path(str(self.config["paths.archive"])).expanduser()
+        if value.is_absolute() and self.config.get("database.url"):
+            return shared_archive_dir(self.root, value)
         return self.path("paths.archive")
 
     @property
@@ -406,6 +410,16 @@ def resolve_inside(root: Path, rel: str | Path) -> Path:
     target = (root / rel).resolve()
     if target != root and root not in target.parents:
         raise WorkspaceError(f"路径 {rel} 超出了工作区 {root}，已拒绝")
+    return target
+
+
+def shared_archive_dir(root: Path, folder: Path) -> Path:
+    """An absolute archive folder (the nodes' shared mount), refused where it would hold or be held by the workspace."""
+    target = folder.resolve()
+    root = root.resolve()
+    if target == root or target in root.parents or target == Path(target.anchor):
+        raise WorkspaceError(f"档案库目录 {target} 与工作区 {root} 重叠（一个包含另一个），已拒绝；"
+                             "共享档案库请挂载到工作区以外的单独目录", path=target)
     return target
 
 

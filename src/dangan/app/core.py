@@ -565,11 +565,13 @@ class Dangan:
         with self.archive.catalogue.transaction():
             return self.archive.catalogue.requeue_intake(job_id)
 
-    def queue_worker(self, *, on_outcome: Callable[[Any], None] | None = None, **pipeline: Any) -> Any:
-        """A worker that takes queued jobs (``take_one``, ``drain``)."""
-        from dangan.ingest.queue import QueueWorker
+    def queue_worker(self, *, on_outcome: Callable[[Any], None] | None = None, max_attempts: int | None = None,
+                     **pipeline: Any) -> Any:
+        """A worker that takes queued jobs (``take_one``, ``drain``); a job is given up after ``max_attempts``
+        interrupted attempts (default :data:`dangan.ingest.queue.MAX_ATTEMPTS`)."""
+        from dangan.ingest.queue import MAX_ATTEMPTS, QueueWorker
 
-        return QueueWorker(self.intake(**pipeline), on_outcome=on_outcome)
+        return QueueWorker(self.intake(**pipeline), on_outcome=on_outcome, max_attempts=max_attempts or MAX_ATTEMPTS)
 
 
 def generated_request(doc: Any) -> FilingRequest:

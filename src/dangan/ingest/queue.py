@@ -80,8 +80,9 @@ class QueueWorker:
     """Takes queued jobs one at a time into the archive of ``pipeline``."""
 
     def __init__(self, pipeline: Pipeline, *, on_outcome: Callable[[Outcome], None] | None = None,
-                 worker: str = WORKER) -> None:
+                 worker: str = WORKER, max_attempts: int = MAX_ATTEMPTS) -> None:
         self.pipeline = pipeline
+        self.max_attempts = max_attempts
         self.on_outcome = on_outcome
         self.worker = worker
 
@@ -91,7 +92,7 @@ class QueueWorker:
 
     def take_one(self) -> Outcome | None:
         """Claim the oldest free job and take it in (None: the queue is empty)."""
-        with self.archive.catalogue.claim_intake(max_attempts=MAX_ATTEMPTS) as claim:
+        with self.archive.catalogue.claim_intake(max_attempts=self.max_attempts) as claim:
             if claim is None:
                 return None
             outcome = self._process(claim.job)
