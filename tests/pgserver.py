@@ -41,11 +41,15 @@ def free_port() -> int:
 class PgServer:
     """``with PgServer() as server: url = server.new_database()``."""
 
-    def __init__(self, *, durable: bool = False, settings: Sequence[str] = ()) -> None:
-        """``durable=False`` turns fsync off (tests); benchmarks pass True to measure real commits."""
+    def __init__(self, *, durable: bool = False, settings: Sequence[str] = (), keep: Path | None = None) -> None:
+        """``durable=False`` turns fsync off (tests); benchmarks pass True to measure real commits.
+        ``keep``: a folder whose cluster is reused (and left) between runs, instead of a temporary one."""
         self.bin = bin_dir()
         self.port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="dangan-pg-"))
+        self.keep = keep
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+        self.root = keep if keep is not None else Path(tempfile.mkdtemp(prefix="dangan-pg-"))
         self.data = self.root / "data"
         self.durable = durable
         self.settings = list(settings)
@@ -73,8 +77,9 @@ class PgServer:
             except KeyError as e:
                 raise ServerError("没有 postgres 用户：Debian 的 postgresql 软件包没有装好") from e
             shutil.chown(self.root, "postgres")
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8",
-                  "--locale=C.UTF-8")
+        if not (self.data / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8",
+                      "--locale=C.UTF-8")
         options = [f"-p {self.port}", f"-k {self.root}", "-c listen_addresses=127.0.0.1", "-c max_connections=300"]
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
@@ -89,8 +94,10 @@ class PgServer:
 
     def stop(self) -> None:
         if self.data.exists():
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
-        shutil.rmtree(self.root, ignore_errors=True)
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast" if self.keep else "immediate", "-w", "stop",
+                      check=False)
+        if self.keep is None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> PgServer:
         try:

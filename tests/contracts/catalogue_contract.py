@@ -115,6 +115,20 @@ def _claim_and_hang(url: str, ready: object) -> None:
         time.sleep(600)
 
 
+def _open_at(url: str, start: float) -> int:
+    """In another process: open (create, migrate) the catalogue at the same moment as the others."""
+    import time
+
+    while time.time() < start:
+        time.sleep(0.001)
+    cat = open_catalogue(url)
+    try:
+        with cat.transaction():
+            return cat.next_item_number(SERIES)
+    finally:
+        cat.close()
+
+
 def _allocate_many(url: str, n: int, start: float) -> list[int]:
     import time
 
@@ -183,6 +197,15 @@ class CatalogueContract(LedgerContract, FeeContract):
         _, code = file_one(a, text="正文")
         found = b.record(code)
         assert found is not None and b.texts_of([found.id])[found.id] == "正文"
+
+    def test_processes_opening_a_new_catalogue_at_once_create_it_once(self, catalogue_url: str,
+                                                                         open_cat: Callable[[], Catalogue]) -> None:
+        import time
+
+        start = time.time() + 1.5
+        with multiprocessing.get_context("spawn").Pool(3) as pool:
+            seqs = pool.starmap(_open_at, [(catalogue_url, start)] * 3)
+        assert sorted(seqs) == [1, 2, 3]
 
     # -- 件号 -----------------------------------------------------------------------------------------
 

@@ -787,8 +787,8 @@ class Archive(Custody):
     def reconcile(self) -> ReconcileReport:
         """Clean up after a crash: remove temp files, set aside files without a row, report rows without a file.
 
-        Runs in an exclusive transaction, so no process on any machine is filing meanwhile (temporary
-        files exist only inside filing transactions: every one left is stale).
+        Runs in an exclusive transaction, so no process on any machine is filing meanwhile; the temporary
+        files removed are the stale ones (a dead process's, or old): an upload being queued keeps its copy.
         """
         with self.catalogue.transaction():
             removed = [p.name for p in self.store.clear_temp()]

@@ -164,8 +164,9 @@ class Store:
         return [p for p in self.temp_entries() if is_stale_temp(p)]
 
     def clear_temp(self) -> list[Path]:
+        """Remove the stale temporary files (a live process's — an upload being queued — stay)."""
         removed = []
-        for p in self.temp_entries():
+        for p in self.stale_temp_entries():
             if p.is_dir():
                 shutil.rmtree(p, ignore_errors=True)
             else:

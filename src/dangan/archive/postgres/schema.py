@@ -287,8 +287,17 @@ def migrate(conn: psycopg.Connection[Any]) -> int:
     """Apply pending migrations (one transaction, under the migration lock); returns the schema version."""
     if version(conn) == len(MIGRATIONS):
         return len(MIGRATIONS)
+    # The lock is taken before the transaction begins: a transaction that began before another node's
+    # migration committed can keep seeing, through the catalog cache, that a table does not exist.
+    conn.execute("SELECT pg_advisory_lock(%s, %s)", MIGRATE_KEY)
+    try:
+        return _migrate_locked(conn)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s, %s)", MIGRATE_KEY)
+
+
+def _migrate_locked(conn: psycopg.Connection[Any]) -> int:
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", MIGRATE_KEY)
         current = version(conn)
         if current > len(MIGRATIONS):
             raise ArchiveError(f"档案目录数据库的版本（{current}）比本程序新（{len(MIGRATIONS)}），请升级 dangan")

@@ -92,6 +92,7 @@ class PostgresBackend:
         self._pool: Any = None
         self._guard = threading.Lock()
         self._stats: dict[str, tuple[float, float]] = {}  # key → (value, when)
+        self._exists = self._current = False
 
     # ------------------------------------------------------------ connections
 
@@ -122,6 +123,7 @@ class PostgresBackend:
             raise
 
     def close(self) -> None:
+        self._exists = self._current = False
         with self._guard:
             if self._pool is not None:
                 self._pool.close()
@@ -130,24 +132,31 @@ class PostgresBackend:
     # ------------------------------------------------------------ schema
 
     def needs_rebuild(self) -> bool:
+        if self._current:  # seen current by this process: a filing need not ask again each time
+            return False
         with self._conn() as conn:
             if conn.execute("SELECT to_regclass('search_meta') IS NOT NULL AS ok").fetchone()["ok"] is False:  # type: ignore[index]
                 return True
             row = conn.execute("SELECT version, analysis FROM search_meta").fetchone()
-        return row is None or (row["version"], row["analysis"]) != (SCHEMA_VERSION, ANALYSIS_VERSION)
+        self._current = row is not None and (row["version"], row["analysis"]) == (SCHEMA_VERSION, ANALYSIS_VERSION)
+        return not self._current
 
     def _ensure(self, conn: psycopg.Connection[Any]) -> None:
         """An empty index when there is none (an outdated one is left to :meth:`rebuild`)."""
-        if conn.execute("SELECT to_regclass('search_docs') IS NOT NULL AS ok").fetchone()["ok"]:  # type: ignore[index]
+        if self._exists:
             return
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_KEY)
-            if conn.execute("SELECT to_regclass('search_docs') IS NOT NULL AS ok").fetchone()["ok"]:  # type: ignore[index]
-                return
-            conn.execute(table_sql("search_docs"))  # type: ignore[arg-type]
-            for sql in index_sql("search_docs"):
-                conn.execute(sql)  # type: ignore[arg-type]
-            self._write_meta(conn)
+        if not conn.execute("SELECT to_regclass('search_docs') IS NOT NULL AS ok").fetchone()["ok"]:  # type: ignore[index]
+            conn.execute("SELECT pg_advisory_lock(%s, %s)", LOCK_KEY)  # before the transaction: see schema.migrate
+            try:
+                with conn.transaction():
+                    if not conn.execute("SELECT to_regclass('search_docs') IS NOT NULL AS ok").fetchone()["ok"]:  # type: ignore[index]
+                        conn.execute(table_sql("search_docs"))  # type: ignore[arg-type]
+                        for sql in index_sql("search_docs"):
+                            conn.execute(sql)  # type: ignore[arg-type]
+                        self._write_meta(conn)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s, %s)", LOCK_KEY)
+        self._exists = True  # this process need not look again
 
     @staticmethod
     def _write_meta(conn: psycopg.Connection[Any]) -> None:
@@ -212,6 +221,7 @@ class PostgresBackend:
         except Exception as e:
             raise SearchIndexError(f"重建索引失败：{type(e).__name__}: {mask_password(str(e))}") from e
         self._stats.clear()
+        self._exists = self._current = True
         return RebuildResult(count, f"{mask_password(self.url.split('?', 1)[0])} 表 search_docs")
 
     # ------------------------------------------------------------ reading
