@@ -273,13 +273,15 @@ class PostgresBackend:
         if not checks:
             return self._ranked(conn, cond, params, words, total, n)
         patterns = [as_written(c) for c in checks]
-        want = n * 2
-        while True:
-            rows = self._ranked(conn, cond, params, words, total, want)
-            kept = [r for r in rows if all(p.search(f"{r['meta'] or r['title']}\n{r['body']}") for p in patterns)]
-            if len(kept) >= n or len(rows) < want:
-                return kept[:n]
-            want *= 4
+        want = n * 4
+        rows = self._ranked(conn, cond, params, words, total, want)
+        kept = [r for r in rows if all(p.search(f"{r['meta'] or r['title']}\n{r['body']}") for p in patterns)]
+        if len(kept) >= n or len(rows) < want:
+            return kept[:n]
+        # the pieces are rare among the words' matches: check them in SQL over every match, once
+        checked = [compile_node(AsWritten(c)) for c in checks]
+        exact = " AND ".join([cond, *(c for c, _ in checked)])
+        return self._ranked(conn, exact, params + [p for _, ps in checked for p in ps], words, RANK_ALL + 1, n)
 
     # -- ranking
 
