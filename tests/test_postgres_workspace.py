@@ -73,6 +73,24 @@ def test_init_refuses_a_password_and_an_unreachable_server_is_named_without_it(t
     assert r.exit_code == 1 and "无法连接档案目录数据库 postgresql://u@127.0.0.1:1/x" in r.output
 
 
+@pytest.mark.parametrize(("encoding", "ctype", "says"), [
+    ("SQL_ASCII", "C", "的编码是 SQL_ASCII，不能保存中文"),
+    ("UTF8", "C", "的字符分类（LC_CTYPE C）不认识中文文本里的全角空格"),  # \s would not match U+3000
+])
+def test_a_database_that_cannot_hold_or_match_chinese_text_is_refused(pg_server, encoding: str, ctype: str,
+                                                                        says: str) -> None:
+    from dangan.archive.catalogue import open_catalogue
+    from dangan.errors import ArchiveError
+
+    name = f"bad_{encoding.lower()}_{ctype.lower()}"
+    pg_server.sql(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE '{ctype}'")
+    with pytest.raises(ArchiveError) as e:
+        open_catalogue(pg_server.url(name))
+    assert says in str(e.value) and "ENCODING 'UTF8'" in str(e.value)
+    assert pg_server.sql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+                         database=name) == [(0,)]  # nothing created in it
+
+
 def test_a_workspace_on_postgresql_files_and_verifies(pg_ws, tmp_path: Path) -> None:
     src = tmp_path / "a.txt"
     src.write_text("3栋1201室 漏水报修", encoding="utf-8")

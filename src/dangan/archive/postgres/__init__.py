@@ -76,6 +76,7 @@ class PostgresCatalogue(PostgresLedgerTables, QueuePart):
         self.url = url
         self.display_url = mask_password(url)
         with contextlib.closing(connect(url)) as conn, translated(url):  # errors surface at open, in words
+            schema.require_utf8(conn, self.display_url)
             schema.migrate(conn)
         self._db = Connections(url, pool_size=pool_size)
 

@@ -274,6 +274,31 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+CREATE_HINT = ("请为 dangan 新建一个 UTF-8 的数据库：CREATE DATABASE dangan TEMPLATE template0 ENCODING 'UTF8' "
+               "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
+
+
+def require_utf8(conn: psycopg.Connection[Any], display_url: str) -> None:
+    """Refuse a database that cannot hold or match Chinese text as dangan does.
+
+    The encoding must be UTF8, and the database's character classification must know Unicode: with
+    ``LC_CTYPE 'C'`` PostgreSQL's ``\\s`` does not match the full-width space (U+3000) that as-written
+    matching allows between characters, so searches would miss what the Whoosh backend finds.  Checked by
+    asking the server, whatever the locale provider (libc, ICU, builtin).
+    """
+    cur = conn.cursor(row_factory=tuple_row)
+    row = cur.execute("SELECT pg_encoding_to_char(encoding), datctype FROM pg_database "
+                      "WHERE datname = current_database()").fetchone()
+    # a SQL_ASCII database sends its text as bytes
+    encoding, ctype = (v.decode("ascii", "replace") if isinstance(v, bytes) else str(v) for v in (row or ("?", "?")))
+    if encoding != "UTF8":
+        raise ArchiveError(f"档案目录数据库 {display_url} 的编码是 {encoding}，不能保存中文；{CREATE_HINT}")
+    got = cur.execute("SELECT %s ~ %s", ("档\u3000案", r"档\s*案")).fetchone()
+    if not got or not got[0]:
+        raise ArchiveError(f"档案目录数据库 {display_url} 的字符分类（LC_CTYPE {ctype}）不认识中文文本里的全角空格，"
+                           f"检索无法按原文匹配；{CREATE_HINT}")
+
+
 def version(conn: psycopg.Connection[Any]) -> int:
     cur = conn.cursor(row_factory=tuple_row)
     row = cur.execute("SELECT to_regclass('dangan_schema') IS NOT NULL").fetchone()
