@@ -154,14 +154,11 @@ def test_every_table_is_copied_row_for_row(pg_url: str, tmp_path: Path) -> None:
     assert copied == dump.row_counts(path)
     with contextlib.closing(connect(pg_url)) as conn:
         cur = conn.cursor(row_factory=tuple_row)
-        identities: dict[str, set[str]] = {}
-        for t, c in cur.execute("SELECT table_name, column_name FROM information_schema.columns "
-                                "WHERE table_schema = current_schema() AND is_identity = 'YES'").fetchall():
-            identities.setdefault(t, set()).add(c)
+        numbered = load.numbered_columns(conn)
         for table in tables:
             columns, rows = dump.table_rows(path, table)
             extra = set(target[table]) - set(columns)
-            assert set(columns) <= set(target[table]) and extra <= identities.get(table, set()), (
+            assert set(columns) <= set(target[table]) and extra <= set(numbered.get(table, [])), (
                 f"{table}: columns differ (PostgreSQL may only add ids it numbers itself)")
             types = [target[table][c] for c in columns]
             mine = sorted((tuple(_sqlite_value(v, d) for v, d in zip(r, types, strict=True)) for r in rows), key=repr)
@@ -169,3 +166,9 @@ def test_every_table_is_copied_row_for_row(pg_url: str, tmp_path: Path) -> None:
             theirs = sorted((tuple(_norm(v, d) for v, d in zip(r, types, strict=True))
                              for r in cur.execute(f'SELECT {names} FROM "{table}"')), key=repr)  # type: ignore[arg-type]
             assert theirs == mine, f"{table}: rows differ after the copy"
+        for table in tables:  # what PostgreSQL numbers next comes after what was copied
+            for column in numbered.get(table, []):
+                top, following = cur.execute(
+                    f'SELECT (SELECT max("{column}") FROM "{table}"), '  # type: ignore[arg-type]
+                    "nextval(pg_get_serial_sequence(quote_ident(%s), %s))", (table, column)).fetchone() or (0, 0)
+                assert following > (top or 0), f"{table}.{column}: the sequence was not moved past the copied ids"

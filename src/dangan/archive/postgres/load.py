@@ -3,10 +3,10 @@
 Both backends keep the same tables and columns, so a table is copied by
 name, column by column (``COPY``), with each value adapted to the PostgreSQL
 column's type (SQLite's 0/1 → boolean, ISO text → date, JSON text → json).
-Tables are filled parents first (foreign keys), identity sequences are moved
-past the copied ids, and the audit head row is set to the copied chain's
-last entry.  Everything happens in one transaction: a failed copy leaves the
-target empty.
+Tables are filled parents first (foreign keys), the sequences of identity and
+serial columns are moved past the copied ids, and the audit head row is set
+to the copied chain's last entry.  Everything happens in one transaction: a
+failed copy leaves the target empty.
 """
 
 from __future__ import annotations
@@ -113,11 +113,21 @@ def load(url: str, source_tables: list[str], rows: Rows, *, progress: Callable[[
         return copied
 
 
-def _move_sequences(conn: psycopg.Connection[Any], tables: Iterable[str]) -> None:
+def numbered_columns(conn: psycopg.Connection[Any]) -> dict[str, list[str]]:
+    """table → its columns numbered by a sequence of their own (identity or serial)."""
     cur = conn.cursor(row_factory=tuple_row)
+    out: dict[str, list[str]] = {}
+    for table, column in cur.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND pg_get_serial_sequence(quote_ident(table_name), column_name) IS NOT NULL "
+            "ORDER BY table_name, ordinal_position").fetchall():
+        out.setdefault(table, []).append(column)
+    return out
+
+
+def _move_sequences(conn: psycopg.Connection[Any], tables: Iterable[str]) -> None:
+    numbered = numbered_columns(conn)
     for table in tables:
-        for (column,) in cur.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-                "AND table_name = %s AND is_identity = 'YES'", (table,)).fetchall():
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', %s), "  # type: ignore[arg-type]
-                         f'(SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"), false)', (column,))
+        for column in numbered.get(table, []):
+            conn.execute(f"SELECT setval(pg_get_serial_sequence(quote_ident(%s), %s), "  # type: ignore[arg-type]
+                         f'(SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"), false)', (table, column))
