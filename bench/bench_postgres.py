@@ -1,6 +1,7 @@
 """PostgreSQL benchmarks (issue 13).  Results go to bench/out/postgres.json.
 
     .venv/bin/python bench/bench_postgres.py [--filing 400] [--sizes 100000,1000000] [--whoosh 100000]
+    .venv/bin/python bench/bench_postgres.py --filing 0 --sizes "" --whoosh 0 --side-by-side 5000 --repeat 5
 
 1. Filing throughput through the app (``Dangan.file``, one document per transaction, as the watcher and
    uploads file; the search index follows) with 1, 2 and 4 processes, on PostgreSQL and on SQLite + Whoosh
@@ -8,6 +9,8 @@
 2. Search latency p50/p95 over bench_search.py's queries (the evaluation queries with their filters, common
    words, OR/NOT, filter-only), ``--repeat`` times each, on a kept-open backend: PostgreSQL at each of
    ``--sizes`` documents and Whoosh at ``--whoosh`` documents (bench_search's ~700-character documents).
+   ``--side-by-side N``: both at N documents, the queries interleaved between them (a same-run ratio that
+   the machine's load cannot tilt).
 3. Peak memory: of the process that builds each index (ru_maxrss of the child) and of the PostgreSQL server's
    processes (PSS sum, sampled), and the database's size on disk.
 
@@ -174,6 +177,36 @@ def latency(backend: object, repeat: int, server: PgServer | None = None) -> dic
     return out
 
 
+def side_by_side(backends: dict[str, object], repeat: int) -> dict:
+    """Both backends over the same queries, interleaved query by query (the order swapped every repeat), so
+    the machine's load falls on both alike; each one's p50/p95 and the ratio of the per-query medians."""
+    names = list(backends)
+    for b in backends.values():
+        search(b, "预热")  # type: ignore[arg-type]
+        for q, f in QUERIES:
+            search(b, q, f, limit=10)  # type: ignore[arg-type]
+    times: dict[str, list[float]] = {n: [] for n in names}
+    per_query: dict[str, dict[str, list[float]]] = {n: {} for n in names}
+    totals: dict[str, dict[str, int]] = {n: {} for n in names}
+    for r in range(repeat):
+        for q, f in QUERIES:
+            for name in names if r % 2 == 0 else names[::-1]:
+                t0 = time.perf_counter()
+                res = search(backends[name], q, f, limit=10)  # type: ignore[arg-type]
+                ms = (time.perf_counter() - t0) * 1000
+                times[name].append(ms)
+                per_query[name].setdefault(f"{q} {f}", []).append(ms)
+                totals[name][f"{q} {f}"] = res.total
+    a, b = names
+    ratios = sorted(statistics.median(per_query[a][k]) / max(statistics.median(per_query[b][k]), 0.01)
+                    for k in per_query[a])
+    differ = sorted(k for k in totals[a] if totals[a][k] != totals[b][k])
+    return {**{n: _percentiles(times[n]) for n in names}, "distinct_queries": len(QUERIES), "repeat": repeat,
+            f"median_of_per_query_ratio_{a}_to_{b}": round(statistics.median(ratios), 2),
+            f"p95_ratio_{a}_to_{b}": round(_percentiles(times[a])["p95_ms"] / _percentiles(times[b])["p95_ms"], 2),
+            "queries_whose_totals_differ": differ, "loadavg_after": os.getloadavg()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--filing", type=int, default=400, help="documents per filing run (0: skip)")
@@ -181,6 +214,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000,1000000", help="PostgreSQL index sizes, comma separated")
     ap.add_argument("--whoosh", type=int, default=100000, help="Whoosh index size (0: skip)")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--side-by-side", type=int, default=0, metavar="N",
+                    help="PostgreSQL and Whoosh at N documents each, queries interleaved (a same-run ratio)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the PostgreSQL cluster in this folder")
     ap.add_argument("--pg-settings", default="shared_buffers=1GB,work_mem=64MB,effective_cache_size=8GB,"
                                              "maintenance_work_mem=512MB,max_wal_size=8GB")
@@ -201,6 +236,18 @@ def main() -> None:
             backend.close()
             print(json.dumps({f"postgresql_{n}": result[f"postgresql_{n}"]}, ensure_ascii=False), flush=True)
             out_file.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        if args.side_by_side:
+            from bench_search import build, open_backend, workspace
+
+            n = args.side_by_side
+            url, pg_built = pg_build(server, n)
+            whoosh_built = build(f"ws-{n}", n, fresh=False)
+            pg = PostgresBackend(url)
+            result[f"side_by_side_{n}"] = {
+                "build": {"postgresql": pg_built, "whoosh": whoosh_built},
+                "latency": side_by_side({"postgresql": pg, "whoosh": open_backend(workspace(f"ws-{n}"))}, args.repeat)}
+            pg.close()
+            print(json.dumps({f"side_by_side_{n}": result[f"side_by_side_{n}"]}, ensure_ascii=False), flush=True)
     if args.whoosh:
         from bench_search import build, open_backend, workspace
 
