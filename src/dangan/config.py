@@ -307,7 +307,7 @@ class Workspace:
         paths: dict[str, Path] = {}
         for key, _ in PATH_KEYS:
             try:
-                paths[key] = resolve_inside(root, self.config[key])
+                paths[key] = self._area_path(key).resolve()
             except WorkspaceError as e:
                 raise ConfigError(e.message, path=root / CONFIG_NAME, field=key) from e
         problem = layout_problem(root, paths)
@@ -317,9 +317,12 @@ class Workspace:
     def areas(self) -> list[Area]:
         """The folders of the workspace's own data (archive, index, templates, quarantine, ``.dangan``):
         nothing is watched in them and no output is written into them."""
-        out = [Area(key, label, self.path(key)) for key, label in PATH_KEYS if key != "paths.output"]
+        out = [Area(key, label, self._area_path(key).resolve()) for key, label in PATH_KEYS if key != "paths.output"]
         out.append(Area(STATE_NAME, "dangan 内部", self.state_dir.resolve()))
         return out
+
+    def _area_path(self, key: str) -> Path:
+        return self.archive_dir if key == "paths.archive" else self.path(key)  # the archive may be a shared mount
 
     def path(self, setting: str) -> Path:
         """Resolve a ``paths.*`` setting against the workspace root."""
