@@ -23,6 +23,7 @@ from dangan.archive.catalogue import (
     NoticeLine,
     Payment,
     ReportRun,
+    UserAccount,
     open_catalogue,
 )
 from dangan.config import Workspace, open_workspace
@@ -113,6 +114,12 @@ def _fill(cat: Catalogue) -> None:
                                      (NoticeLine("2026-11", "水费", 6300, dt.date(2026, 11, 16)),),
                                      dt.date(2026, 11, 27), late_fee_cents=95))
         job = cat.enqueue_intake(new_job(1, meta={"building": "1栋"}, submitted_by=CLERK))
+        cat.add_user(UserAccount("xiaochen", "staff", "$argon2id$x", T0, disabled=True, locked_until=T0))
+        token = cat.add_token("扫描仪1", token_hash="ab" * 32, scope="upload", at=T0)
+        cat.revoke_token(token.id, at=T0)
+        cat.ensure_secret("session", "s" * 32)
+        proposal = cat.add_proposal([code], reason="保管期满", proposer="laowang", at=T0)
+        cat.decide_proposal(proposal.id, status="approved", decider="wangzhuren", at=T0, register_code=code)
     with cat.claim_intake(max_attempts=3) as claim:
         assert claim is not None and claim.job.id == job
         claim.finish(state="done", code=code, message=None, worker="node1", at=T0)
