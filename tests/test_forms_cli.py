@@ -196,7 +196,7 @@ def test_keep_going_writes_good_rows_and_lists_bad(cli, tmp_path: Path) -> None:
     ("name", "content", "words"),
     [
         ("empty.csv", b"", "空"),
-        ("header.csv", "房号,业主\n".encode(), "没有数据行"),
+        ("header.csv", "房号,业主,收费期间,通知日期,项目,金额\n".encode(), "没有数据行"),
         ("broken.csv", '房号,业主\n"1栋,张三\n'.encode(), "CSV"),
         ("broken.xlsx", b"PK\x03\x04 this is not a workbook", "Excel"),
         ("notes.txt.doc", b"hello", ".csv"),
@@ -271,6 +271,10 @@ def test_register_batch_fills_its_table(cli, ws: Workspace, tmp_path: Path) -> N
     rows = jsonable(form.sample[table.id])
     head = [c.label for c in table.columns]
     path = write_csv(tmp_path / "r.csv", [[r.get(c.id, "") for c in table.columns] for r in rows], head=head)
-    r = cli("generate", form.id, "--batch", str(path), "--format", "pdf", "--no-archive", "--out", str(tmp_path / "o"))
+    heading = tmp_path / "h.yaml"
+    heading.write_text(yaml.safe_dump(jsonable({k: v for k, v in form.sample.items() if k != table.id}),
+                                      allow_unicode=True), encoding="utf-8")
+    r = cli("generate", form.id, "--batch", str(path), "--data", str(heading), "--format", "pdf", "--no-archive",
+            "--out", str(tmp_path / "o"))
     assert r.exit_code == 0, r.output
     assert len(files_in(tmp_path / "o")) == 1

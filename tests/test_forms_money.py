@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dangan.forms import derive, money
+from dangan.forms import derive, filters, money
 from dangan.forms.derive import Derivation, apply_derivations
 from dangan.forms.fields import MONEY_MAX
 
@@ -109,10 +109,57 @@ def test_late_fee_from_dates_uses_days_overdue() -> None:
 
 
 @pytest.mark.parametrize(
-    ("num", "den", "pct"), [(95, 100, "95.0"), (2, 3, "66.7"), (0, 5, "0.0"), (Decimal("1234.5"), Decimal("1300"), "95.0")]
+    ("num", "den", "pct"),
+    [(95, 100, "95.00"), (2, 3, "66.66"), (0, 5, "0.00"), (Decimal("1234.5"), Decimal("1300"), "94.96"),
+     (Decimal("99960"), Decimal("100000"), "99.96"), (Decimal("4679.99"), Decimal("4680"), "99.99"),
+     (Decimal("9495"), Decimal("10000"), "94.95"), (6996, 10000, "69.96"), (1, 3, "33.33")],
 )
-def test_rate(num: object, den: object, pct: str) -> None:
+def test_rate_is_cut_never_rounded_up(num: object, den: object, pct: str) -> None:
     assert derive.fn_rate(num, den) == Decimal(pct)
+
+
+# (collected or returned, due or issued, target, met?, printed): at, just below and just above
+# every target of the rules (第一篇 4.1.5: 100 % and 95 %; 4.6.2: 70 %).
+THRESHOLDS = [
+    ("100000.00", "100000.00", 100, True, "100.0%"),
+    ("99999.99", "100000.00", 100, False, "99.99%"),
+    ("99960.00", "100000.00", 100, False, "99.96%"),
+    ("4679.99", "4680.00", 100, False, "99.99%"),
+    ("4680.00", "4680.00", 100, True, "100.0%"),
+    ("0.01", "0.01", 100, True, "100.0%"),
+    ("9500.00", "10000.00", 95, True, "95.0%"),
+    ("9499.99", "10000.00", 95, False, "94.99%"),
+    ("9495.00", "10000.00", 95, False, "94.95%"),
+    ("9500.01", "10000.00", 95, True, "95.0%"),
+    ("949999.99", "1000000.00", 95, False, "94.99%"),
+    ("10000.00", "10000.00", 95, True, "100.0%"),
+    ("7000", "10000", 70, True, "70.0%"),
+    ("6999", "10000", 70, False, "69.99%"),
+    ("6996", "10000", 70, False, "69.96%"),
+    ("7001", "10000", 70, True, "70.01%"),
+    ("7", "10", 70, True, "70.0%"),
+    ("699999", "1000000", 70, False, "69.99%"),
+    ("2", "3", 70, False, "66.66%"),
+]
+
+
+@pytest.mark.parametrize(("num", "den", "target", "met", "printed"), THRESHOLDS)
+def test_targets_judged_on_exact_rates(num: str, den: str, target: int, met: bool, printed: str) -> None:
+    steps = (Derivation("rate", "rate", ("n", "d")), Derivation("met", "at_least", ("rate", "target")))
+    out = apply_derivations(steps, {"n": Decimal(num), "d": Decimal(den), "target": target}, {})
+    assert out["met"] is met
+    assert filters.f_percent(out["rate"]) == printed
+    exact = Decimal(num) * 100 / Decimal(den)
+    assert (exact >= target) is met  # the judgement is the exact one
+    if not met:  # a rate below its target never prints as the target or above
+        assert Decimal(printed.rstrip("%")) < target
+
+
+@given(st.integers(0, 10**9), st.integers(1, 10**9), st.sampled_from([70, 95, 100]))
+def test_met_agrees_with_exact_fraction(num: int, den: int, target: int) -> None:
+    rate = derive.fn_rate(num, den)
+    assert derive.fn_at_least(rate, target) is (num * 100 >= target * den)
+    assert rate is not None and Decimal(filters.f_percent(rate).rstrip("%")) <= Decimal(num) * 100 / den
 
 
 def test_rate_of_nothing_is_none() -> None:

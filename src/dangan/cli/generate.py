@@ -71,6 +71,10 @@ def generate_command(ctx: click.Context, form_id: str, data: Path | None, sample
     for w in outcome.warnings:
         warn(w)
     _report(result, outcome.filed, as_json=as_json)
+    if result.failures and result.one_document:
+        for e in result.failures:
+            click.echo(f"未列入：{e}", err=True)
+        fail(f"{len(result.failures)} 行有错，未列入表中（其余各行已生成 {len(result.documents)} 份）")
     if result.failures:
         for e in result.failures:
             click.echo(f"未生成：{e}", err=True)

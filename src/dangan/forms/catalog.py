@@ -21,6 +21,7 @@ import yaml
 import dangan
 from dangan.config import Workspace
 from dangan.errors import FormError
+from dangan.forms.checks import Check, CheckSyntaxError, parse_check
 from dangan.forms.derive import FUNCTIONS, Derivation
 from dangan.forms.fields import MASKS, TYPES, FieldDef
 
@@ -35,7 +36,8 @@ _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 _PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 _TOP_KEYS = {
     "id", "title", "kind", "category", "prefix", "paper", "rule", "description", "title_field",
-    "date_field", "unit_field", "owner_field", "building_field", "room_field", "fields", "derive", "sample",
+    "date_field", "unit_field", "owner_field", "building_field", "room_field", "fields", "derive", "checks",
+    "sample",
 }
 _FIELD_KEYS = {
     "id", "label", "type", "required", "help", "max_length", "pattern", "mask", "choices", "min", "max",
@@ -56,6 +58,7 @@ class FormDef:
     folder: Path
     fields: tuple[FieldDef, ...]
     derive: tuple[Derivation, ...] = ()
+    checks: tuple[Check, ...] = ()
     sample: Mapping[str, Any] = field(default_factory=dict)
     rule: str = ""
     description: str = ""
@@ -198,6 +201,24 @@ def _parse_derive(raw: Any, names: set[str], tables: dict[str, set[str]]) -> tup
     return tuple(out)
 
 
+def _parse_checks(raw: Any, names: set[str], tables: dict[str, set[str]]) -> tuple[Check, ...]:
+    if raw is not None and not isinstance(raw, list):
+        raise _Problem("checks 应为列表", "checks")
+    out = []
+    for i, entry in enumerate(raw or []):
+        key = f"checks[{i}]"
+        try:
+            check = parse_check(entry)
+        except CheckSyntaxError as e:
+            raise _Problem(str(e), key) from e
+        for path in check.all_paths:
+            _check_path(path, names, tables, key)
+        if len({p.split(".", 1)[0] for p in check.all_paths if "." in p}) > 1:
+            raise _Problem("一项检查只能涉及一个表格", key)
+        out.append(check)
+    return tuple(out)
+
+
 def _check_path(path: str, names: set[str], tables: dict[str, set[str]], key: str) -> None:
     if "." in path:
         table, col = path.split(".", 1)
@@ -248,6 +269,7 @@ def _parse_definition(raw: Any, folder: Path, *, local: bool) -> FormDef:
     names = set(ids)
     tables = {f.id: {c.id for c in f.columns} for f in fields if f.type == "table"}
     derive = _parse_derive(raw.get("derive"), names, tables)
+    checks = _parse_checks(raw.get("checks"), names, tables)
     for key in ("title_field", "date_field", "unit_field", "owner_field", "building_field", "room_field"):
         if raw.get(key) is not None and raw[key] not in names:
             raise _Problem(f"引用了未定义的字段 {raw[key]!r}", key)
@@ -257,7 +279,7 @@ def _parse_definition(raw: Any, folder: Path, *, local: bool) -> FormDef:
     return FormDef(
         id=form_id, title=_require(raw, "title"), kind=_require(raw, "kind", KINDS),
         category=_require(raw, "category"), prefix=prefix, paper=str(raw.get("paper") or "A4"),
-        folder=folder, fields=fields, derive=derive, sample=dict(sample), rule=str(raw.get("rule") or ""),
+        folder=folder, fields=fields, derive=derive, checks=checks, sample=dict(sample), rule=str(raw.get("rule") or ""),
         description=str(raw.get("description") or ""), title_field=raw.get("title_field"),
         date_field=raw.get("date_field"), unit_field=raw.get("unit_field"), owner_field=raw.get("owner_field"),
         building_field=raw.get("building_field"), room_field=raw.get("room_field"), local=local,

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dangan.errors import InputError
+from dangan.forms.cleantext import BadCharacter, clean_text
 from dangan.masking import mask_id, mask_phone  # one masker for the whole of dangan
 
 TYPES = ("text", "integer", "money", "date", "datetime", "choice", "bool", "table")
@@ -53,7 +54,7 @@ class ValueProblem(ValueError):
     """A raw value that does not fit its field (message in Chinese)."""
 
 
-def _is_blank(raw: Any) -> bool:
+def is_blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and raw.strip() == "")
 
 
@@ -84,6 +85,8 @@ def _integer(f: FieldDef, raw: Any) -> int:
         raw = int(s)
     if not isinstance(raw, int):
         raise ValueProblem(f"应为整数，实际为 {raw!r}")
+    if f.min is None and raw < 0:  # counts, quantities, years: never negative unless the form says so
+        raise ValueProblem(f"不能为负数，实际为 {raw}")
     _check_range(f, Decimal(raw))
     return raw
 
@@ -241,64 +244,51 @@ def _where_in_file(e: InputError) -> str:
 
 
 def coerce_value(f: FieldDef, raw: Any, where: Where, *, label: str | None = None) -> Any:
-    """One scalar value: blank → None (or an error if required)."""
+    """One scalar value: blank → None (or an error if required).  Text is cleaned first (cleantext)."""
     name = label or f.label
-    if _is_blank(raw):
-        if f.required:
-            raise InputError("必填项没有填写", form=where.form, row=where.row, field=name, path=where.path)
-        return None
     try:
+        if isinstance(raw, str):
+            raw = clean_text(raw)
+        if is_blank(raw):
+            if f.required:
+                raise InputError("必填项没有填写", form=where.form, row=where.row, field=name, path=where.path)
+            return None
         return _COERCE[f.type](f, raw)
-    except ValueProblem as e:
+    except (ValueProblem, BadCharacter) as e:
         raise InputError(str(e), form=where.form, row=where.row, field=name, path=where.path) from e
 
 
-def coerce_rows(
-    f: FieldDef, raw: Any, where: Where, *, first_row: int | None = None
-) -> list[dict[str, Any]]:
-    """A table field: a list of row mappings, each column coerced.
+def coerce_row(f: FieldDef, item: Mapping[str, Any], where: Where, *, prefix: str = "") -> dict[str, Any]:
+    """One row of a table field, every column coerced; every bad cell of it reported at once.
 
-    ``first_row`` is the spreadsheet row of the first entry (batches); without
-    it errors name the table row as ``收费项目 第 2 行``.
-    """
-    if _is_blank(raw):
-        raw = []
-    if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
-        raise InputError("应为若干行（列表）", form=where.form, row=where.row, field=f.label, path=where.path)
-    if len(raw) < f.min_rows:
-        raise InputError(
-            f"至少需要 {f.min_rows} 行，实际 {len(raw)} 行", form=where.form, row=where.row, field=f.label, path=where.path
-        )
-    if f.max_rows is not None and len(raw) > f.max_rows:
-        raise InputError(
-            f"最多 {f.max_rows} 行，实际 {len(raw)} 行", form=where.form, row=where.row, field=f.label, path=where.path
-        )
+    ``prefix`` goes before the column labels in errors (``收费项目 第 2 行 ``)
+    when the row has no spreadsheet row number of its own."""
     known = {c.id for c in f.columns} | {c.label for c in f.columns}
-    rows = []
     problems: list[InputError] = []
-    for i, item in enumerate(raw):
-        unknown = [k for k in item if k not in known]
-        if first_row is not None:
-            row_where, prefix = Where(where.form, first_row + i, where.path), ""
-        else:
-            row_where, prefix = where, f"{f.label} 第 {i + 1} 行 "
-        if unknown:
-            problems.append(InputError(
-                f"没有这一列：{'、'.join(map(str, unknown))}",
-                form=where.form, row=row_where.row, field=f"{prefix}{unknown[0]}".strip(), path=where.path,
-            ))
-        out: dict[str, Any] = {}
-        for c in f.columns:
-            try:
-                out[c.id] = coerce_value(c, item.get(c.id, item.get(c.label)), row_where, label=f"{prefix}{c.label}")
-            except InputError as e:
-                problems.append(e)
-        rows.append(out)
+    unknown = [k for k in item if k not in known]
+    if unknown:
+        problems.append(InputError(f"没有这一列：{'、'.join(map(str, unknown))}", form=where.form, row=where.row,
+                                   field=f"{prefix}{unknown[0]}".strip(), path=where.path))
+    out: dict[str, Any] = {}
+    for c in f.columns:
+        try:
+            out[c.id] = coerce_value(c, item.get(c.id, item.get(c.label)), where, label=f"{prefix}{c.label}")
+        except InputError as e:
+            problems.append(e)
     if len(problems) == 1:
         raise problems[0]
     if problems:
         raise InputProblems(problems, form=where.form, path=where.path)
-    return rows
+    return out
+
+
+def check_row_count(f: FieldDef, count: int, where: Where) -> None:
+    if count < f.min_rows:
+        raise InputError(f"至少需要 {f.min_rows} 行，实际 {count} 行", form=where.form, row=where.row, field=f.label,
+                         path=where.path)
+    if f.max_rows is not None and count > f.max_rows:
+        raise InputError(f"最多 {f.max_rows} 行，实际 {count} 行", form=where.form, row=where.row, field=f.label,
+                         path=where.path)
 
 
 def mask_values(fields: tuple[FieldDef, ...], values: dict[str, Any]) -> dict[str, Any]:

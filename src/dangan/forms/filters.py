@@ -11,7 +11,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from dangan.forms.fields import mask_id, mask_phone
-from dangan.forms.money import format_money
+from dangan.forms.money import format_money, format_percent
 
 
 def f_money(value: Any) -> str:
@@ -39,9 +39,9 @@ def f_datetime_cn(value: Any) -> str:
 def f_percent(value: Any) -> str:
     if value is None or value == "" or isinstance(value, Undefined):
         return "—"
-    if isinstance(value, float):
+    if isinstance(value, float | int):
         value = Decimal(str(value))
-    return f"{value}%"
+    return format_percent(value)
 
 
 def f_yesno(value: Any, yes: str = "是", no: str = "否") -> str:

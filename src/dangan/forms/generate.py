@@ -30,7 +30,7 @@ from dangan.forms.qr import html_uri, make_qr, png_bytes
 from dangan.forms.render_docx import render_docx
 from dangan.forms.render_html import render_html
 from dangan.forms.render_pdf import PDF_OPTIONS, merge_documents, merge_pdfs, pdf_engine, split_pdf
-from dangan.forms.validate import combine, derive_values, validate_data
+from dangan.forms.validate import combine, derive_values, derived_checks, validate_data
 from dangan.fsutil import TMP_PREFIX, atomic_write_bytes, safe_filename
 
 FORMATS = ("pdf", "docx")
@@ -46,14 +46,16 @@ class Job:
     values: dict[str, Any]  # validated + derived, masked
     row: int | None = None
     doc_number: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
 class GenerateResult:
     form_id: str
     documents: list[GeneratedDocument] = field(default_factory=list)
-    failures: list[InputError] = field(default_factory=list)
+    failures: list[InputError] = field(default_factory=list)  # notices: rows not made; others: rows left out
     merged: Path | None = None
+    one_document: bool = False  # a register or report: ``failures`` are rows left out of its one document
 
     @property
     def warnings(self) -> list[str]:
@@ -61,11 +63,18 @@ class GenerateResult:
 
 
 def prepare(ws: Workspace, form: FormDef, raw: Mapping[str, Any], *, row: int | None = None,
-            path: str | None = None, table_first_row: int | None = None) -> Job:
-    """Validate, derive and mask one document's data (no IO)."""
-    values = validate_data(form, raw, row=row, path=path, table_first_row=table_first_row)
+            path: str | None = None, table_path: str | None = None, table_rows: Sequence[int] | None = None,
+            row_failures: list[InputError] | None = None) -> Job:
+    """Validate, derive, check and mask one document's data (no IO).
+
+    ``table_rows``: the sheet rows of the table's entries; ``row_failures``:
+    leave bad entries out and list them there (see validate_data)."""
+    values = validate_data(form, raw, row=row, path=path, table_path=table_path, table_rows=table_rows,
+                           row_failures=row_failures)
     values = derive_values(form, values, settings(ws), row=row)
-    return Job(values=mask_values(form.fields, values), row=row)
+    warnings = derived_checks(form, values, row=row, path=path)
+    where = f"第 {row} 行：" if row is not None else ""
+    return Job(values=mask_values(form.fields, values), row=row, warnings=[where + w for w in warnings])
 
 
 def _doc_date(form: FormDef, values: Mapping[str, Any], today: dt.date) -> dt.date:
@@ -143,7 +152,7 @@ def _render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str
     for fmt, data in rendered.items():
         files[fmt] = output_path(out_dir, job.doc_number, title, fmt)
         atomic_write_bytes(files[fmt], data)
-    return _document(form, job, title, files, warnings, today), laid_out
+    return _document(form, job, title, files, job.warnings + warnings, today), laid_out
 
 
 def _document(form: FormDef, job: Job, title: str, files: dict[str, Path], warnings: list[str],
@@ -203,14 +212,16 @@ def _table_keys(form: FormDef) -> dict[str, str]:
     return {k: c.id for c in t.columns for k in (c.id, c.label)} if t else {}
 
 
-def group_notice_rows(form: FormDef, rows: list[tuple[int, dict[str, Any]]]
-                      ) -> list[tuple[int, dict[str, Any], int | None]]:
+NoticeRows = tuple[int, dict[str, Any], list[int]]  # first sheet row, data, sheet rows of its table entries
+
+
+def group_notice_rows(form: FormDef, rows: list[tuple[int, dict[str, Any]]]) -> list[NoticeRows]:
     """One notice per sheet row; for a notice with a table (e.g. fee items), consecutive
     rows whose other cells are blank or repeat the previous row's add table rows."""
     table, tkeys, scalars = form.table_field, _table_keys(form), _scalar_ids(form)
     if table is None or not any(k in tkeys and k not in scalars for _, r in rows[:1] for k in r):
-        return [(n, r, None) for n, r in rows]
-    out: list[tuple[int, dict[str, Any], int | None]] = []
+        return [(n, r, []) for n, r in rows]
+    out: list[NoticeRows] = []
     prev_head: dict[str, Any] | None = None
     for n, r in rows:
         head = {k: v for k, v in r.items() if k not in tkeys or k in scalars}
@@ -218,9 +229,20 @@ def group_notice_rows(form: FormDef, rows: list[tuple[int, dict[str, Any]]]
         blank = all(v in (None, "") for v in head.values())
         if out and (blank or head == prev_head):
             out[-1][1][table.id].append(line)
+            out[-1][2].append(n)
             continue
-        out.append((n, {**head, table.id: [line]}, n))
+        out.append((n, {**head, table.id: [line]}, [n]))
         prev_head = head
+    return out
+
+
+def _required_columns(form: FormDef, *, notice: bool) -> list[tuple[str, str]]:
+    """(id, label) of the columns a batch sheet must have: a notice's required fields,
+    and the required columns of the table (when the table must have rows, or is the register's)."""
+    out = [(f.id, f.label) for f in form.fields if notice and f.type != "table" and f.required]
+    table = form.table_field
+    if table is not None and (not notice or table.min_rows > 0):
+        out += [(c.id, c.label) for c in table.columns if c.required]
     return out
 
 
@@ -228,29 +250,59 @@ def _notice_jobs(ws: Workspace, form: FormDef, batch: Path, *, keep_going: bool
                  ) -> tuple[list[Job], list[InputError]]:
     jobs, failures = [], []
     columns = _scalar_ids(form) | set(_table_keys(form))
-    for n, raw, first in group_notice_rows(form, read_sheet(batch, form=form.id, columns=columns)):
+    rows = read_sheet(batch, form=form.id, columns=columns, required=_required_columns(form, notice=True))
+    for n, raw, lines in group_notice_rows(form, rows):
         try:
-            jobs.append(prepare(ws, form, raw, row=n, path=str(batch), table_first_row=first))
+            jobs.append(prepare(ws, form, raw, row=n, path=str(batch), table_rows=lines or None))
         except InputError as e:
             failures.append(e)
     if failures and not keep_going:  # every bad field of every bad row, in one error
         raise combine(failures, form=form.id, path=str(batch))
+    _warn_repeated_units(form, jobs)
     return jobs, failures
 
 
-def _register_job(ws: Workspace, form: FormDef, batch: Path, base: Mapping[str, Any]) -> Job:
+def _warn_repeated_units(form: FormDef, jobs: list[Job]) -> None:
+    """The same unit twice in one batch is most often a copy-paste slip: say so on both."""
+    if not form.unit_field:
+        return
+    seen: dict[str, Job] = {}
+    for job in jobs:
+        unit = job.values.get(form.unit_field)
+        if unit in (None, ""):
+            continue
+        first = seen.setdefault(str(unit), job)
+        if first is not job:
+            label = form.field(form.unit_field).label  # type: ignore[union-attr]
+            job.warnings.append(f"第 {job.row} 行：{label}「{unit}」在第 {first.row} 行已有一份，同一批里出现两次")
+
+
+def _register_job(ws: Workspace, form: FormDef, batch: Path, base: Mapping[str, Any], *, keep_going: bool,
+                  data_path: str | None) -> tuple[Job, list[InputError]]:
     table = form.table_field
     if table is None:
         raise FormError("这个表单没有表格，不能用 --batch；请用 --data", form=form.id)
-    rows = read_sheet(batch, form=form.id, columns=set(_table_keys(form)))
+    rows = read_sheet(batch, form=form.id, columns=set(_table_keys(form)),
+                      required=_required_columns(form, notice=False))
     raw = {k: v for k, v in base.items() if k not in (table.id, table.label)}
+    _require_heading(form, raw, data_path)
     raw[table.id] = [r for _, r in rows]
-    return prepare(ws, form, raw, path=str(batch), table_first_row=rows[0][0])
+    failures: list[InputError] = []
+    job = prepare(ws, form, raw, path=data_path, table_path=str(batch), table_rows=[n for n, _ in rows],
+                  row_failures=failures if keep_going else None)
+    return job, failures
 
 
-def _sample_base(form: FormDef) -> dict[str, Any]:
-    table = form.table_field
-    return {k: v for k, v in form.sample.items() if not table or k not in (table.id, table.label)}
+def _require_heading(form: FormDef, raw: Mapping[str, Any], data_path: str | None) -> None:
+    """A register's own fields (月份, 片区…) come from --data, never from the sample: name the missing ones."""
+    missing = [f.label for f in form.fields if f.type != "table" and f.required
+               and all(raw.get(k) in (None, "") for k in (f.id, f.label))]
+    if not missing:
+        return
+    where = "数据文件里没有" if data_path else "没有提供"
+    raise InputError(f"{where}{'、'.join(f'「{m}」' for m in missing)}：表格只填明细行，"
+                     f"{form.title}的其他内容请写在 --data 文件里（YAML，如「{missing[0]}: …」）",
+                     form=form.id, path=data_path, field=missing[0])
 
 
 def _document_jobs(ws: Workspace, form: FormDef, documents: Sequence[Mapping[str, Any]], *, keep_going: bool
@@ -270,18 +322,22 @@ def _document_jobs(ws: Workspace, form: FormDef, documents: Sequence[Mapping[str
 def collect_jobs(ws: Workspace, form: FormDef, *, data: Mapping[str, Any] | Path | None, batch: Path | None,
                  sample: bool, keep_going: bool, documents: Sequence[Mapping[str, Any]] | None = None
                  ) -> tuple[list[Job], list[InputError]]:
-    """Validate every input document before anything is rendered."""
+    """Validate every input document before anything is rendered.
+
+    The form's sample data is used only when asked for (``sample``): a field
+    the data leaves out is never filled from it."""
     if documents is not None:
         return _document_jobs(ws, form, documents, keep_going=keep_going)
     raw = read_data(data, form=form.id) if isinstance(data, Path) else data
+    data_path = str(data) if isinstance(data, Path) else None
     if batch is None:
         if raw is None and not sample:
             raise InputError("请提供数据：--data 文件、--sample 或 --batch 表格", form=form.id)
-        path = str(data) if isinstance(data, Path) else None
-        return [prepare(ws, form, raw if raw is not None else form.sample, path=path)], []
+        return [prepare(ws, form, raw if raw is not None else form.sample, path=data_path)], []
     if form.kind == "notice":
         return _notice_jobs(ws, form, batch, keep_going=keep_going)
-    return [_register_job(ws, form, batch, raw if raw is not None else _sample_base(form))], []
+    job, failures = _register_job(ws, form, batch, raw or {}, keep_going=keep_going, data_path=data_path)
+    return [job], failures
 
 
 @dataclass(frozen=True)
@@ -416,7 +472,8 @@ def generate(ws: Workspace, form_id: str, *, data: Mapping[str, Any] | Path | No
         raise FormError("合并打印（--merge）需要 PDF 格式", form=form.id)
     jobs, failures = collect_jobs(ws, form, data=data, batch=batch, sample=sample, keep_going=keep_going,
                                   documents=documents)
-    result = GenerateResult(form_id=form.id, failures=failures)
+    result = GenerateResult(form_id=form.id, failures=failures,
+                            one_document=batch is not None and form.kind != "notice")
     if not jobs:
         return result
     today = clock.today()

@@ -7,7 +7,7 @@ number; 零 between 元 and 分 when 角 is zero; 壹拾 at the start.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -75,12 +75,26 @@ def late_fee(principal: Decimal, days_overdue: int, daily_rate: Decimal | float 
     return to_cents(Decimal(principal) * rate * days_overdue)
 
 
+RATE_PLACES = Decimal("0.01")
+
+
 def percentage(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | None:
-    """numerator / denominator as a percentage with one decimal place."""
+    """numerator / denominator as a percentage, cut (never rounded up) to two decimal places.
+
+    Cutting keeps every comparison with a target of up to two decimals exact:
+    9,495 of 10,000 is 94.95 (not 95.0), 99,960 of 100,000 is 99.96, 4,679.99 of
+    4,680 is 99.99, never 100.  None when the denominator is 0."""
     if not denominator:
         return None
     pct = Decimal(numerator) * 100 / Decimal(denominator)
-    return pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return pct.quantize(RATE_PLACES, rounding=ROUND_FLOOR)
+
+
+def format_percent(value: Decimal) -> str:
+    """A rate as printed: one decimal when that is exact (95.0%), else two (94.95%)."""
+    one = value.quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
+    shown = one if one == value else value.quantize(RATE_PLACES, rounding=ROUND_FLOOR)
+    return f"{shown}%"
 
 
 def format_money(value: Decimal | int | float | None) -> str:
