@@ -254,6 +254,31 @@ def test_cli_catalogue_xlsx(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
     assert sheet.print_title_rows == "$1:$2" and sheet.page_setup.orientation == "landscape"
 
 
+@pytest.mark.parametrize("title", ['=HYPERLINK("http://127.0.0.1/x","点我")', "+1+2", "-3", "@SUM(A1)"])
+def test_catalogue_xlsx_never_writes_a_formula(cli, tmp_path: Path, title: str) -> None:  # type: ignore[no-untyped-def]
+    """A title taken from a file name is text in the XLSX, never a formula Excel or WPS would run."""
+    from openpyxl import load_workbook
+
+    cli("archive", "add", str(write(tmp_path, "a.txt", "x")), "-c", "TS", "--date", "2026-11-26", "--title", title)
+    out = tmp_path / "list.xlsx"
+    assert cli("archive", "catalogue", "--year", "2026", "--format", "xlsx", "--out", str(out)).exit_code == 0
+    cells = [c for row in load_workbook(out).active.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    titles = [c.value for c in cells if c.column == 5 and c.row > 2]
+    assert titles == ["'" + title]
+
+
+def test_catalogue_out_never_replaces_the_configuration(cli, ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("archive", "add", str(write(tmp_path, "a.txt", "x")), "-c", "TS", "--date", "2026-11-26", "--title", "甲")
+    before = (ws.root / "dangan.toml").read_bytes()
+    r = cli("archive", "catalogue", "--year", "2026", "--format", "xlsx", "--out", str(ws.root / "dangan.toml"))
+    assert r.exit_code != 0 and "配置文件" in r.output
+    assert (ws.root / "dangan.toml").read_bytes() == before
+    for inside in (ws.templates_dir / "x.xlsx", ws.quarantine_dir / "x.xlsx"):
+        assert cli("archive", "catalogue", "--year", "2026", "--format", "xlsx", "--out", str(inside)).exit_code != 0
+        assert not inside.exists()
+
+
 def test_cli_has_no_delete_command() -> None:
     import click
 

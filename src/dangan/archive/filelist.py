@@ -47,6 +47,17 @@ def file_list_data(title: str, rows: list[dict[str, Any]], *, printed_on: dt.dat
     return {"heading": title, "printed_on": printed_on.isoformat(), "rows": rows}
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cell(value: Any) -> Any:
+    """A value Excel shows as typed: text that Excel or WPS would take for a formula (a title from a
+    file name such as ``=HYPERLINK(…)``) gets a leading apostrophe, as Excel itself writes it."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def xlsx_bytes(title: str, rows: list[dict[str, Any]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
@@ -65,7 +76,7 @@ def xlsx_bytes(title: str, rows: list[dict[str, Any]]) -> bytes:
         cell.alignment = Alignment(horizontal="center")
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     for row in rows:
-        sheet.append([row[k] for k in _KEYS])
+        sheet.append([as_text_cell(row[k]) for k in _KEYS])
     for col, width in zip("ABCDEFGHI", (6, 24, 16, 18, 40, 10, 6, 6, 12), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.page_setup.orientation = "landscape"

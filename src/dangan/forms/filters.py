@@ -6,12 +6,20 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, StrictUndefined, Undefined
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateRuntimeError,
+    Undefined,
+)
 from markupsafe import Markup, escape
 
+from dangan.forms.cleantext import BadCharacter, clean_text
 from dangan.forms.fields import mask_id, mask_phone
 from dangan.forms.money import format_money, format_percent
+from dangan.forms.sandbox import FormSandbox
 
 
 def f_money(value: Any) -> str:
@@ -71,12 +79,21 @@ def signatures(roles: Any, dated: bool = True) -> Markup:
 
 
 def _finalize(value: Any) -> Any:
-    return "" if value is None else value
+    """None prints as nothing; text is printable in both formats (validated values already are:
+    this also covers what a template prints from elsewhere, such as the company settings)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and not value.isprintable():
+        try:
+            return type(value)(clean_text(value)) if isinstance(value, Markup) else clean_text(value)
+        except BadCharacter as e:
+            raise TemplateRuntimeError(f"模板要打印的内容{e}") from e
+    return value
 
 
 def make_env(loader: BaseLoader | None = None, *, strict: bool = False,
-             env_class: type[SandboxedEnvironment] = SandboxedEnvironment) -> SandboxedEnvironment:
-    """A sandboxed, autoescaping environment with dangan's filters.
+             env_class: type[FormSandbox] = FormSandbox) -> FormSandbox:
+    """A sandboxed (with limits: sandbox.py), autoescaping environment with dangan's filters.
 
     ``None`` renders as an empty string.  ``strict`` makes undefined names an
     error (used by ``templates check``).

@@ -143,7 +143,7 @@ def _render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str
     code = make_qr(job.doc_number, form.id)
     if "pdf" in formats:
         html = render_html(dirs, form.id, {**ctx, "qr": html_uri(code)})
-        laid_out = pdf_engine(dirs).render(html, base_url=form.folder)
+        laid_out = pdf_engine(dirs).render(html, base_url=form.folder, form_id=form.id)
         if write_pdf:
             rendered["pdf"] = laid_out.write_pdf(**PDF_OPTIONS)
     if "docx" in formats:

@@ -9,16 +9,16 @@ from typing import Any
 
 from jinja2 import TemplateError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
 from dangan.errors import FormError, TemplateSecurityError
 from dangan.forms.filters import html_loader, make_env
+from dangan.forms.sandbox import FormSandbox
 
 PAGE_SIZES = {"A4": "A4", "A5": "A5", "A4-landscape": "A4 landscape"}
 
 
 @lru_cache(maxsize=16)
-def html_env(dirs: tuple[Path, ...]) -> SandboxedEnvironment:
+def html_env(dirs: tuple[Path, ...]) -> FormSandbox:
     """One environment per template search path (templates are compiled once)."""
     return make_env(html_loader(list(dirs)))
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from dangan.content import pdfa
+from dangan.errors import FormError
 from dangan.forms.fonts import fast_fonts, font_face_css
 
 STYLE = "_base/style.css"
@@ -36,16 +37,38 @@ class PdfEngine:
 
     font_config: Any
     stylesheets: list[Any]
+    dirs: tuple[Path, ...]
+    shared_roots: tuple[Path, ...]  # the _base folders and the font files every template may read
 
-    def render(self, html: str, *, base_url: Path) -> Any:
+    def policy(self, form_id: str) -> Any:
+        """What the form's template may load: its own folders, the shared ones (fetcher.UrlPolicy)."""
+        from dangan.forms.fetcher import UrlPolicy
+
+        return UrlPolicy([*(d / form_id for d in self.dirs), *self.shared_roots])
+
+    def render(self, html: str, *, base_url: Path, form_id: str | None = None) -> Any:
+        """Lay out ``html``; a URL outside the form's folders is a FormError naming it."""
         from weasyprint import HTML
 
-        return HTML(string=html, base_url=str(base_url)).render(
-            stylesheets=self.stylesheets, font_config=self.font_config
-        )
+        from dangan.forms.fetcher import RefusedURL, TemplateFetcher
 
-    def to_pdf(self, html: str, *, base_url: Path) -> bytes:
-        return self.render(html, base_url=base_url).write_pdf(**PDF_OPTIONS)
+        policy = self.policy(form_id or base_url.name)
+        base = base_url.resolve().as_uri() + "/"
+        try:
+            policy.check_attachments(html, base)
+            return HTML(string=html, base_url=base, url_fetcher=TemplateFetcher(policy)).render(
+                stylesheets=self.stylesheets, font_config=self.font_config)
+        except RefusedURL as e:
+            raise refused(e.url, form=form_id, path=base_url / "template.html") from None
+
+    def to_pdf(self, html: str, *, base_url: Path, form_id: str | None = None) -> bytes:
+        return self.render(html, base_url=base_url, form_id=form_id).write_pdf(**PDF_OPTIONS)
+
+
+def refused(url: str, *, form: str | None, path: Path) -> FormError:
+    shown = url if len(url) < 200 else url[:200] + "…"
+    return FormError(f"模板要读取表单文件夹以外的内容，已拒绝：{shown}（模板只能使用 data: 图片和本表单文件夹里的文件）",
+                     form=form, path=path)
 
 
 _FONT_CONFIGS: list[Any] = []
@@ -71,19 +94,27 @@ def pdf_engine(dirs: tuple[Path, ...]) -> PdfEngine:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    from dangan.forms.fetcher import RefusedURL, TemplateFetcher, UrlPolicy
+
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     font_config = FontConfiguration()
     _FONT_CONFIGS.append(font_config)
     _FONT_CONFIGS_PID[id(font_config)] = os.getpid()
     sheets = []
-    faces = font_face_css(fast_fonts(dirs[-1]))
+    fonts = fast_fonts(dirs[-1])
+    shared = (*(d / "_base" for d in dirs), *(f.path for f in fonts))
+    fetcher = TemplateFetcher(UrlPolicy(shared))
+    faces = font_face_css(fonts)
     if faces:
-        sheets.append(CSS(string=faces, font_config=font_config))
+        sheets.append(CSS(string=faces, font_config=font_config, url_fetcher=fetcher))
     css_path = next((d / STYLE for d in dirs if (d / STYLE).is_file()), None)
     if css_path:
-        sheets.append(CSS(filename=str(css_path), font_config=font_config))
-    return PdfEngine(font_config=font_config, stylesheets=sheets)
+        try:
+            sheets.append(CSS(filename=str(css_path), font_config=font_config, url_fetcher=fetcher))
+        except RefusedURL as e:
+            raise refused(e.url, form=None, path=css_path) from None
+    return PdfEngine(font_config=font_config, stylesheets=sheets, dirs=dirs, shared_roots=shared)
 
 
 def merge_pdfs(paths: Sequence[Path]) -> bytes:
