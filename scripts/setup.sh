@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Idempotent set-up: Debian packages (fonts, HarfBuzz subsetting, Pango, poppler, and the PostgreSQL
-# server the test suite starts for itself), then a virtual env in .venv with dangan and its extras
-# (ocr, web, test, dev, postgres).
+# Idempotent set-up: Debian packages (fonts, HarfBuzz subsetting, Pango, poppler, LibreOffice Writer, and
+# the PostgreSQL server the test suite starts for itself), then a virtual env in .venv with dangan and its
+# extras (ocr, web, test, dev, postgres).
 # chromium is for the browser tests (Playwright drives Debian's chromium; it cannot download its own).
+# libreoffice-writer-nogui: the tests turn every form's DOCX into a PDF with it (tests/test_forms_parity.py),
+# as a clerk's Word or WPS would show it, and bench/bench_forms.py times the docx + soffice route.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils postgresql chromium)
+DEB_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils postgresql chromium
+              libreoffice-writer-nogui)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

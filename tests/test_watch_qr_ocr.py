@@ -74,6 +74,45 @@ def test_qr_round_trip_files_scans_as_signed_copies(ws: Workspace, tmp_path: Pat
     assert search_total(ws, "签字扫描件") == 1  # the scan's text reached the index
 
 
+def _scan_page(pdf: Path, index: int, *, seed: int) -> Image.Image:
+    import pypdfium2 as pdfium
+
+    page = pdfium.PdfDocument(pdf)[index].render(scale=200 / 72).to_pil().convert("L")
+    page = page.rotate(0.8 * (1 if seed % 2 else -1), resample=Image.BICUBIC, expand=True, fillcolor=255)
+    buf = io.BytesIO()
+    page.save(buf, "JPEG", quality=50)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+def test_a_loose_page_or_pages_out_of_order_go_to_their_record(ws: Workspace, tmp_path: Path) -> None:
+    """Every page of a generated PDF carries a code naming its document and page: a scan of page 3 alone,
+    and a scan of pages 3, 1, 2, are both attached to the register they belong to."""
+    import pypdfium2 as pdfium
+
+    from dangan.app import Dangan
+    from dangan.forms import load_form
+
+    inbox = tmp_path / "inbox"
+    ws = configure(ws, inbox, category="auto")
+    data = dict(load_form(ws, "complaint-register").sample)
+    data["rows"] = [{**data["rows"][0], "complainant": f"业主{i}"} for i in range(40)]
+    with Dangan.open(ws) as app:
+        outcome = app.generate("complaint-register", data=data, formats=("pdf",))
+    doc, code = outcome.documents[0], outcome.filed[0].record.archival_code
+    n = len(pdfium.PdfDocument(doc.files["pdf"]))
+    assert n >= 3
+    _scan_page(doc.files["pdf"], 2, seed=1).save(inbox / "第三页.jpg", quality=70)
+    first, *rest = [_scan_page(doc.files["pdf"], i, seed=i) for i in (2, 0, 1)]
+    first.save(inbox / "乱序.pdf", save_all=True, append_images=rest, resolution=200)
+    backdate(*inbox.iterdir())
+    outcomes = run_once(ws, ocr_func=lambda image: "投诉登记 签字扫描件")
+    assert sorted(o.status for o in outcomes) == ["signed", "signed"], [o.line() for o in outcomes]
+    assert all(o.code == code and f"第 3/{n} 页" in o.how for o in outcomes)
+    rec = next(r for r in records(ws) if r.archival_code == code)
+    assert {f.original_name for f in rec.files if f.role is FileRole.SIGNED} == {"第三页.jpg", "乱序.pdf"}
+    assert len(records(ws)) == 1
+
+
 def _notice_image(lines: list[str]) -> Image.Image:
     fonts = sorted(glob.glob("/usr/share/fonts/**/*CJK*.tt[co]", recursive=True))
     if not fonts:

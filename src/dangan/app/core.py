@@ -449,10 +449,29 @@ class Dangan:
 
         return check_all(self.ws)
 
+    def build_docx_template(self, form_id: str, *, out: Path | None = None) -> Path:
+        """Write the Word template of a form, made from its template.html (dangan/forms/docx_build.py).
+
+        Without ``out`` it replaces the workspace form's own template.docx (a built-in form needs ``out``)."""
+        from dangan.forms import load_form
+        from dangan.forms.docx_build import build_for
+
+        form = load_form(self.ws, form_id)
+        if out is None:
+            if not form.local:
+                raise DanganError(f"{form.title}是内置表单：请用 --out 指定输出文件，或先把它复制到工作区的 templates/ 里")
+            out = form.docx_path
+        else:
+            out = self.ws.output_target(out)
+        data = build_for(self.ws, form.id)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(out, data)
+        return out
+
     def generate(self, form_id: str, *, data: Mapping[str, Any] | Path | None = None, batch: Path | None = None,
                  sample: bool = False, formats: Sequence[str] = ("pdf", "docx"), out_dir: Path | None = None,
                  merge: bool = False, keep_going: bool = False, strict: bool = False, file: bool = True,
-                 progress: Progress | None = None) -> GenerateOutcome:
+                 progress: Progress | None = None, blank: int | None = None) -> GenerateOutcome:
         """Generate documents (one, a sample or a batch) and file each one (PDF original, DOCX attached)."""
         from dangan.forms.generate import generate
 
@@ -460,7 +479,7 @@ class Dangan:
             out_dir = self.ws.output_target(out_dir)
         result = generate(self.ws, form_id, data=data, batch=batch, sample=sample, formats=formats,
                           out_dir=out_dir, merge=merge, keep_going=keep_going, strict=strict, progress=progress,
-                          numbers=self.numbers(), clock=self.clock)
+                          numbers=self.numbers(), clock=self.clock, blank=blank)
         outcome = GenerateOutcome(result)
         if file and result.documents:
             if "pdf" not in result.documents[0].files:

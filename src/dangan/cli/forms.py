@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -88,6 +89,16 @@ def templates_check(ctx: click.Context) -> None:
     if problems:
         fail(f"{count} 个表单中发现 {len(problems)} 个问题")
     click.echo(f"已检查 {count} 个表单，模板没有问题")
+
+
+@templates_group.command("docx")
+@click.argument("form_id", metavar="FORM")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（内置表单必须指定）")
+@click.pass_context
+def templates_docx(ctx: click.Context, form_id: str, out: Path | None) -> None:
+    """由 template.html 生成同样版式的 Word 模板 template.docx（可再在 Word 里修改）。"""
+    path = app(ctx, index=False).build_docx_template(form_id, out=out)
+    click.echo(f"已生成 Word 模板：{path}")
 
 
 COMMANDS: list[click.Command] = [forms_group, templates_group]

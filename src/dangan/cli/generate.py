@@ -45,23 +45,28 @@ def _report(result: Any, filed: list[Any], *, as_json: bool) -> None:
 @click.option("--format", "formats", default="pdf,docx", show_default=True, help="输出格式：pdf、docx，逗号分隔")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="输出目录（默认工作区 output/）")
 @click.option("--merge", is_flag=True, help="另外生成一个合并的 PDF，便于一次打印整批")
+@click.option("--blank", type=click.IntRange(0, 200), metavar="N",
+              help="打印空白登记表：表格留 N 行空行供手写（表头可用 --data 预先填好）")
 @click.option("--keep-going", is_flag=True, help="批量时跳过有错的行，其余照常生成，最后列出错误")
 @click.option("--strict", is_flag=True, help="有字体里没有的字时拒绝生成（默认只警告）")
 @click.option("--no-archive", is_flag=True, help="只生成文件，不归档")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
 @click.pass_context
 def generate_command(ctx: click.Context, form_id: str, data: Path | None, sample: bool, batch: Path | None,
-                     formats: str, out_dir: Path | None, merge: bool, keep_going: bool, strict: bool,
-                     no_archive: bool, as_json: bool) -> None:
+                     formats: str, out_dir: Path | None, merge: bool, blank: int | None, keep_going: bool,
+                     strict: bool, no_archive: bool, as_json: bool) -> None:
     """用数据、示例或批量表格生成表单（PDF/DOCX），并归档。"""
     given = {n for n, on in (("data", data is not None), ("sample", sample), ("batch", batch is not None)) if on}
-    if len(given) != 1 and given != {"data", "batch"}:
-        raise click.UsageError("请在 --data、--sample、--batch 中选择一个（登记表的 --batch 可再加 --data）")
+    if blank is not None:
+        if given - {"data"}:
+            raise click.UsageError("--blank 只能和 --data 一起用（--data 提供表头，可不给）")
+    elif len(given) != 1 and given != {"data", "batch"}:
+        raise click.UsageError("请在 --data、--sample、--batch 中选择一个（登记表的 --batch 可再加 --data），或用 --blank N")
     bar = Bar(form_id, enabled=not as_json)
     try:
         outcome = app(ctx).generate(form_id, data=data, batch=batch, sample=sample, formats=_formats(formats),
                                     out_dir=out_dir, merge=merge, keep_going=keep_going, strict=strict,
-                                    file=not no_archive, progress=bar)
+                                    file=not no_archive, progress=bar, blank=blank)
     finally:
         bar.close()
     result = outcome.result

@@ -35,7 +35,7 @@ DOCX_TEMPLATE = "template.docx"
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 _PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 _TOP_KEYS = {
-    "id", "title", "kind", "category", "prefix", "paper", "rule", "description", "title_field",
+    "id", "title", "aliases", "kind", "category", "prefix", "paper", "rule", "description", "title_field",
     "date_field", "unit_field", "owner_field", "building_field", "room_field", "fields", "derive", "checks",
     "sample",
 }
@@ -62,6 +62,7 @@ class FormDef:
     sample: Mapping[str, Any] = field(default_factory=dict)
     rule: str = ""
     description: str = ""
+    aliases: tuple[str, ...] = ()  # other names the rules use for the form (业主投诉记录表…)
     title_field: str | None = None
     date_field: str | None = None
     unit_field: str | None = None
@@ -90,6 +91,7 @@ class FormDef:
         return {
             "id": self.id, "title": self.title, "kind": self.kind, "category": self.category,
             "prefix": self.prefix, "paper": self.paper, "rule": self.rule, "local": self.local,
+            "aliases": list(self.aliases),
         }
 
 
@@ -280,10 +282,19 @@ def _parse_definition(raw: Any, folder: Path, *, local: bool) -> FormDef:
         id=form_id, title=_require(raw, "title"), kind=_require(raw, "kind", KINDS),
         category=_require(raw, "category"), prefix=prefix, paper=str(raw.get("paper") or "A4"),
         folder=folder, fields=fields, derive=derive, checks=checks, sample=dict(sample), rule=str(raw.get("rule") or ""),
-        description=str(raw.get("description") or ""), title_field=raw.get("title_field"),
+        description=str(raw.get("description") or ""), aliases=_aliases(raw.get("aliases")),
+        title_field=raw.get("title_field"),
         date_field=raw.get("date_field"), unit_field=raw.get("unit_field"), owner_field=raw.get("owner_field"),
         building_field=raw.get("building_field"), room_field=raw.get("room_field"), local=local,
     )
+
+
+def _aliases(raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(a, str) and a.strip() for a in raw):
+        raise _Problem("aliases 应为名称列表，如 [业主投诉记录表]", "aliases")
+    return tuple(a.strip() for a in raw)
 
 
 def _check_paper(form: FormDef) -> None:
@@ -344,10 +355,10 @@ def form_ids(ws: Workspace | None) -> list[str]:
 
 
 def load_form(ws: Workspace | None, form_id: str) -> FormDef:
-    """One form by id (or by its Chinese title); FormError if unknown."""
+    """One form by id (or by its Chinese title or another name of it); FormError if unknown."""
     folders = _form_folders(ws)
     if form_id not in folders:
-        by_title = [f for f in list_forms(ws) if f.title == form_id]
+        by_title = [f for f in list_forms(ws) if f.title == form_id or form_id in f.aliases]
         if by_title:
             return by_title[0]
         raise FormError(f"没有这个表单；可用 dangan forms list 查看全部表单（共 {len(folders)} 个）", form=form_id)

@@ -33,13 +33,13 @@ def fees(ws: Workspace) -> dict[str, Any]:
 
 
 def build_context(ws: Workspace, form: FormDef, values: dict[str, Any], doc_number: str,
-                  *, today: dt.date) -> dict[str, Any]:
+                  *, today: dt.date, blank_rows: int = 0) -> dict[str, Any]:
     ctx: dict[str, Any] = dict(values)
     ctx.update(
         form={"id": form.id, "title": form.title, "kind": form.kind, "category": form.category,
               "paper": form.paper},
         doc_number=doc_number, today=today, company=company(ws), fees=fees(ws),
-        page_size=PAGE_SIZES.get(form.paper, "A4"),
+        page_size=PAGE_SIZES.get(form.paper, "A4"), density="normal", blank_rows=blank_rows,
     )
     return ctx
 

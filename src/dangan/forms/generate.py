@@ -12,7 +12,7 @@ import gc
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,11 @@ from dangan.forms import numbering
 from dangan.forms.catalog import FormDef, load_form, template_dirs
 from dangan.forms.context import build_context, jsonable, settings
 from dangan.forms.document import GeneratedDocument
-from dangan.forms.fields import mask_values
+from dangan.forms.fields import FieldDef, mask_values
 from dangan.forms.glyphs import find_missing, labels_of
 from dangan.forms.inputs import read_data, read_sheet
-from dangan.forms.qr import html_uri, make_qr, png_bytes
+from dangan.forms.pagecodes import documents_codes, page_codes, stamp
+from dangan.forms.qr import qr_png
 from dangan.forms.render_docx import render_docx
 from dangan.forms.render_html import render_html
 from dangan.forms.render_pdf import PDF_OPTIONS, merge_documents, merge_pdfs, pdf_engine, split_pdf
@@ -47,6 +48,7 @@ class Job:
     row: int | None = None
     doc_number: str | None = None
     warnings: list[str] = field(default_factory=list)
+    blank_rows: int = 0  # empty table rows printed after the data, for handwriting (--blank)
 
 
 @dataclass
@@ -75,6 +77,34 @@ def prepare(ws: Workspace, form: FormDef, raw: Mapping[str, Any], *, row: int | 
     warnings = derived_checks(form, values, row=row, path=path)
     where = f"第 {row} 行：" if row is not None else ""
     return Job(values=mask_values(form.fields, values), row=row, warnings=[where + w for w in warnings])
+
+
+MAX_BLANK_ROWS = 200
+
+
+def blank_form(form: FormDef) -> FormDef:
+    """The form with nothing required: a register printed blank, filled in by hand."""
+    def free(f: FieldDef) -> FieldDef:
+        return replace(f, required=False, min_rows=0, columns=tuple(free(c) for c in f.columns))
+    return replace(form, fields=tuple(free(f) for f in form.fields))
+
+
+def prepare_blank(ws: Workspace, form: FormDef, raw: Mapping[str, Any], rows: int, *, path: str | None = None) -> Job:
+    """A register to print blank: whatever ``raw`` gives (its heading, say), ``rows`` empty rows,
+    and no computed values (a count of the printed rows would be wrong once they are filled in)."""
+    if form.kind != "register":
+        raise FormError(f"只有登记表可以打印空白表（{form.title}是{'通知' if form.kind == 'notice' else '报表'}）",
+                        form=form.id)
+    if not 0 <= rows <= MAX_BLANK_ROWS:
+        raise FormError(f"空白行数应在 0–{MAX_BLANK_ROWS} 之间，实际为 {rows}", form=form.id)
+    loose = blank_form(form)
+    values = validate_data(loose, raw, path=path)
+    for d in form.derive:
+        if d.table is None:
+            values[d.id] = None
+        else:
+            values[d.table] = [{**r, d.column: None} for r in values.get(d.table) or []]
+    return Job(values=mask_values(form.fields, values), blank_rows=rows)
 
 
 def _doc_date(form: FormDef, values: Mapping[str, Any], today: dt.date) -> dt.date:
@@ -125,6 +155,22 @@ def render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str]
     return _render_job(ws, form, job, formats=formats, out_dir=out_dir, strict=strict, today=today)[0]
 
 
+DENSITIES = ("normal", "compact", "dense")  # body classes of _base/style.css, each tighter than the last
+
+
+def lay_out(form: FormDef, ctx: Mapping[str, Any], dirs: tuple[Path, ...]) -> Any:
+    """The laid-out PDF document.  A notice goes to one sheet: when it does not fit, it is laid out
+    again tighter (compact, then dense) — one layout for all but the fullest notices."""
+    engine = pdf_engine(dirs)
+    levels = DENSITIES if form.kind == "notice" else DENSITIES[:1]
+    for level in levels:
+        html = render_html(dirs, form.id, {**ctx, "density": level})
+        doc = engine.render(html, base_url=form.folder, form_id=form.id)
+        if len(doc.pages) == 1:
+            break
+    return doc
+
+
 def _render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str], out_dir: Path,
                 strict: bool, today: dt.date | None = None, write_pdf: bool = True
                 ) -> tuple[GeneratedDocument, Any]:
@@ -135,19 +181,19 @@ def _render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str
     assert job.doc_number is not None
     today = today or dt.date.today()
     warnings = _check_glyphs(form, job.values, strict=strict, row=job.row)
-    ctx = build_context(ws, form, job.values, job.doc_number, today=today)
+    ctx = build_context(ws, form, job.values, job.doc_number, today=today, blank_rows=job.blank_rows)
     dirs = tuple(template_dirs(ws))
     title = doc_title(form, job.values)
     rendered: dict[str, bytes] = {}
     laid_out = None
-    code = make_qr(job.doc_number, form.id)
     if "pdf" in formats:
-        html = render_html(dirs, form.id, {**ctx, "qr": html_uri(code)})
-        laid_out = pdf_engine(dirs).render(html, base_url=form.folder, form_id=form.id)
+        laid_out = lay_out(form, ctx, dirs)
+        if len(laid_out.pages) > 1 and form.kind == "notice":
+            warnings.append(f"通知排不下一页（共 {len(laid_out.pages)} 页），请精简内容")
         if write_pdf:
-            rendered["pdf"] = laid_out.write_pdf(**PDF_OPTIONS)
+            rendered["pdf"] = stamp(laid_out.write_pdf(**PDF_OPTIONS), page_codes(laid_out, job.doc_number, form.id))
     if "docx" in formats:
-        rendered["docx"] = render_docx(form.docx_path, form.id, ctx, qr_png=png_bytes(code, scale=10))
+        rendered["docx"] = render_docx(form.docx_path, form.id, ctx, qr_png=qr_png(job.doc_number, form.id))
     files: dict[str, Path] = {}
     for fmt, data in rendered.items():
         files[fmt] = output_path(out_dir, job.doc_number, title, fmt)
@@ -186,11 +232,14 @@ def _check_formats(formats: Sequence[str]) -> tuple[str, ...]:
 
 def render_form(ws: Workspace, form_id: str, data: Mapping[str, Any], *, formats: Sequence[str] = ("pdf",),
                 out_dir: Path | None = None, strict: bool = False, doc_number: str | None = None,
-                numbers: numbering.NumberAllocator | None = None, clock: Clock = SYSTEM) -> GeneratedDocument:
-    """Validate ``data``, number it and write one document (not filed: dangan.app files it)."""
+                numbers: numbering.NumberAllocator | None = None, clock: Clock = SYSTEM,
+                blank: int | None = None) -> GeneratedDocument:
+    """Validate ``data``, number it and write one document (not filed: dangan.app files it).
+
+    ``blank``: a register printed blank with that many empty rows (``data`` may give its heading)."""
     form = load_form(ws, form_id)
     fmts = _check_formats(formats)
-    job = prepare(ws, form, data)
+    job = prepare(ws, form, data) if blank is None else prepare_blank(ws, form, data, blank)
     today = clock.today()
     if doc_number is None:
         _number(ws, form, [job], today, numbers)
@@ -320,16 +369,20 @@ def _document_jobs(ws: Workspace, form: FormDef, documents: Sequence[Mapping[str
 
 
 def collect_jobs(ws: Workspace, form: FormDef, *, data: Mapping[str, Any] | Path | None, batch: Path | None,
-                 sample: bool, keep_going: bool, documents: Sequence[Mapping[str, Any]] | None = None
-                 ) -> tuple[list[Job], list[InputError]]:
+                 sample: bool, keep_going: bool, blank: int | None = None,
+                 documents: Sequence[Mapping[str, Any]] | None = None) -> tuple[list[Job], list[InputError]]:
     """Validate every input document before anything is rendered.
 
     The form's sample data is used only when asked for (``sample``): a field
-    the data leaves out is never filled from it."""
+    the data leaves out is never filled from it.  ``blank``: see prepare_blank."""
     if documents is not None:
         return _document_jobs(ws, form, documents, keep_going=keep_going)
     raw = read_data(data, form=form.id) if isinstance(data, Path) else data
     data_path = str(data) if isinstance(data, Path) else None
+    if blank is not None:
+        if batch is not None or sample:
+            raise FormError("空白表（--blank）不能和 --batch 或 --sample 一起用；表头可用 --data 提供", form=form.id)
+        return [prepare_blank(ws, form, raw or {}, blank, path=data_path)], []
     if batch is None:
         if raw is None and not sample:
             raise InputError("请提供数据：--data 文件、--sample 或 --batch 表格", form=form.id)
@@ -373,7 +426,7 @@ def _render_chunk(chunk: _Chunk) -> list[GeneratedDocument]:
         gc.set_threshold(*threshold)
     if pdf:
         paths = [output_path(chunk.out_dir, d.doc_number, d.title, "pdf") for d in docs]
-        _write_chunk_pdfs(laid_out, paths, chunk.merge_part)
+        _write_chunk_pdfs(laid_out, docs, paths, chunk.merge_part)
         for doc, path in zip(docs, paths, strict=True):
             doc.files = {"pdf": path, **doc.files}
     del laid_out
@@ -391,8 +444,10 @@ def _lay_out_chunk(chunk: _Chunk) -> tuple[list[GeneratedDocument], list[Any]]:
     return docs, laid_out
 
 
-def _write_chunk_pdfs(laid_out: Sequence[Any], paths: Sequence[Path], merge_part: Path | None) -> None:
+def _write_chunk_pdfs(laid_out: Sequence[Any], docs: Sequence[GeneratedDocument], paths: Sequence[Path],
+                      merge_part: Path | None) -> None:
     whole = merge_documents(laid_out)
+    whole = stamp(whole, list(documents_codes(laid_out, [d.doc_number for d in docs], docs[0].form_id)))
     if merge_part is not None:
         atomic_write_bytes(merge_part, whole)
     for path, data in zip(paths, split_pdf(whole, laid_out), strict=True):
@@ -463,15 +518,16 @@ def generate(ws: Workspace, form_id: str, *, data: Mapping[str, Any] | Path | No
              out_dir: Path | None = None, merge: bool = False, keep_going: bool = False, strict: bool = False,
              progress: Progress | None = None, workers: int | None = None,
              numbers: numbering.NumberAllocator | None = None, clock: Clock = SYSTEM,
-             documents: Sequence[Mapping[str, Any]] | None = None) -> GenerateResult:
-    """The ``dangan generate`` job: every document of a data file, a sample or a batch sheet, or of
-    ``documents`` (each document's data, as the fee chain's notices are made)."""
+             documents: Sequence[Mapping[str, Any]] | None = None, blank: int | None = None) -> GenerateResult:
+    """The ``dangan generate`` job: every document of a data file, a sample or a batch sheet, of
+    ``documents`` (each document's data, as the fee chain's notices are made), or a register printed
+    blank with ``blank`` empty rows."""
     form = load_form(ws, form_id)
     fmts = _check_formats(formats)
     if merge and "pdf" not in fmts:
         raise FormError("合并打印（--merge）需要 PDF 格式", form=form.id)
     jobs, failures = collect_jobs(ws, form, data=data, batch=batch, sample=sample, keep_going=keep_going,
-                                  documents=documents)
+                                  documents=documents, blank=blank)
     result = GenerateResult(form_id=form.id, failures=failures,
                             one_document=batch is not None and form.kind != "notice")
     if not jobs:

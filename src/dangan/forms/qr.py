@@ -1,15 +1,14 @@
-"""The QR code printed top-right on every generated document.
+"""The QR codes printed on generated documents (payloads: dangan.docnumber).
 
-Speed: the code is built once per document and shared by both formats, with a
-fixed mask pattern (choosing the "best" of the eight masks is most of segno's
-time and buys nothing measurable in reading); the PDF gets a PNG of one pixel
-per module, drawn crisp (``image-rendering: pixelated``), which WeasyPrint
-embeds far faster than an SVG path.
+Speed: each code is built with a fixed mask pattern (choosing the "best" of the
+eight masks is most of segno's time and buys nothing measurable in reading).
+The PDF gets one code per page, drawn as a one-bit image after layout
+(pagecodes.py); the DOCX gets the document's code as a PNG of 10 px per module
+in its header (Word lays out its pages, so that code names no page).
 """
 
 from __future__ import annotations
 
-import base64
 import io
 
 import segno
@@ -20,8 +19,8 @@ QR_MM = 19  # printed size (the header CSS and the DOCX image use this)
 MASK = 2  # a fixed, valid mask pattern (ISO/IEC 18004 allows any of 0–7)
 
 
-def make_qr(doc_number: str, form_id: str) -> segno.QRCode:
-    return segno.make(qr_payload(doc_number, form_id), error="m", micro=False, mask=MASK)
+def make_qr(payload: str) -> segno.QRCode:
+    return segno.make(payload, error="m", micro=False, mask=MASK)
 
 
 def png_bytes(code: segno.QRCode, *, scale: int) -> bytes:
@@ -41,16 +40,6 @@ def png_bytes(code: segno.QRCode, *, scale: int) -> bytes:
     return buf.getvalue()
 
 
-def html_uri(code: segno.QRCode) -> str:
-    """A ``data:`` URI for ``<img src>`` in the HTML template: one pixel per module."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(code, scale=1)).decode("ascii")
-
-
-def qr_svg_uri(doc_number: str, form_id: str) -> str:
-    """A ``data:`` URI (vector SVG), for callers that want one."""
-    return make_qr(doc_number, form_id).svg_data_uri(border=1, dark="#000", light="#fff")
-
-
 def qr_png(doc_number: str, form_id: str) -> bytes:
-    """PNG bytes for the DOCX (sharp at print size: 10 px per module)."""
-    return png_bytes(make_qr(doc_number, form_id), scale=10)
+    """The document's code (no page) as a PNG for the DOCX header: sharp at print size."""
+    return png_bytes(make_qr(qr_payload(doc_number, form_id)), scale=10)

@@ -49,7 +49,7 @@ class _CachingSandbox(FormSandbox):
 
 @lru_cache(maxsize=1)
 def docx_env() -> FormSandbox:
-    return make_env(env_class=_CachingSandbox)
+    return make_env(env_class=_CachingSandbox, docx=True)
 
 
 _REL = re.compile(rb"<Relationship\b[^>]*>", re.S)

@@ -253,7 +253,9 @@ def classify(entry: WatchEntry, reading: Reading, *, rules: list[Rule],
     if reading.code is not None:
         record = find_by_doc_number(reading.code.doc_number)
         if record is not None:
-            return Classification(f"二维码 {reading.code.doc_number}（签字件）", signed_copy_of=record)
+            code = reading.code
+            page = f" 第 {code.doc_page}/{code.doc_pages} 页" if code.doc_page else ""
+            return Classification(f"二维码 {code.doc_number}{page}（签字件）", signed_copy_of=record)
         reading.warnings.append(f"二维码文号 {reading.code.doc_number} 在档案中找不到，按其他方式分类")
     if entry.category.lower() != "auto":
         return Classification(f"目录类别 {entry.category}", category=entry.category)

@@ -1,0 +1,122 @@
+"""A QR code on every page of a generated PDF, naming the document and the page.
+
+The HTML frame (``_base/base.html``) reserves the place: an empty box
+``id="dangan-qr"`` in the header that WeasyPrint repeats on every page.  After
+layout, each page reports where that box landed (``page.anchors``); when the
+PDF is written, each page gets its own code drawn there: the payload
+``DANGAN1|JF-2026-0001|payment-notice|2/3`` (docnumber.py), so a loose scanned
+page, or pages scanned out of order, still name their record.
+
+The code is drawn as a one-bit image (one sample per module) with pypdf,
+between ``q``/``Q`` so nothing of the page's own drawing state leaks into it.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dangan.docnumber import qr_payload
+from dangan.forms.qr import make_qr
+
+SLOT = "dangan-qr"  # the id of the reserved box in _base/base.html
+PX_TO_PT = 0.75  # WeasyPrint lays out in CSS px (1/96 in); PDF user space is in points (1/72 in)
+
+
+@dataclass(frozen=True)
+class PageCode:
+    """The code of one page and where it goes (PDF points, origin bottom-left)."""
+
+    payload: str
+    x: float
+    y: float
+    size: float
+
+
+def page_codes(document: Any, doc_number: str, form_id: str) -> list[PageCode | None]:
+    """One code per page of a laid-out WeasyPrint document (None where a page has no slot)."""
+    pages = document.pages
+    out: list[PageCode | None] = []
+    for i, page in enumerate(pages, start=1):
+        box = page.anchors.get(SLOT)
+        if box is None:
+            out.append(None)
+            continue
+        x1, y1, x2, y2 = box
+        size = min(x2 - x1, y2 - y1) * PX_TO_PT
+        out.append(PageCode(qr_payload(doc_number, form_id, page=i, pages=len(pages)),
+                            x=x1 * PX_TO_PT, y=(page.height - y2) * PX_TO_PT, size=size))
+    return out
+
+
+def _image(payload: str) -> tuple[int, bytes]:
+    """(width, Flate-compressed 1-bit rows) of the code with one module of quiet zone."""
+    from PIL import Image
+
+    matrix = make_qr(payload).matrix
+    size = len(matrix) + 2
+    img = Image.new("1", (size, size), 1)
+    img.putdata([1] * size + [v for row in matrix for v in (1, *(0 if m else 1 for m in row), 1)] + [1] * size)
+    return size, zlib.compress(img.tobytes())
+
+
+def stamp(pdf: bytes, codes: Sequence[PageCode | None]) -> bytes:
+    """``pdf`` with each page's code drawn (``codes[i]`` for page i)."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    if len(reader.pages) != len(codes):
+        raise ValueError(f"PDF has {len(reader.pages)} pages, {len(codes)} codes given")
+    writer = PdfWriter(clone_from=reader)
+    for page, code in zip(writer.pages, codes, strict=True):
+        if code is not None:
+            _draw(writer, page, code)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _draw(writer: Any, page: Any, code: PageCode) -> None:
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        StreamObject,
+    )
+
+    width, data = _image(code.payload)
+    image = StreamObject()
+    image._data = data  # already Flate-encoded (pypdf writes _data as it is)
+    image.update({
+        NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
+        NameObject("/Width"): NumberObject(width), NameObject("/Height"): NumberObject(width),
+        NameObject("/ColorSpace"): NameObject("/DeviceGray"), NameObject("/BitsPerComponent"): NumberObject(1),
+        NameObject("/Filter"): NameObject("/FlateDecode"),
+    })
+    ref = writer._add_object(image)
+    resources = page.get("/Resources")
+    resources = DictionaryObject(resources.get_object() if resources is not None else {})
+    xobjects = resources.get("/XObject")
+    xobjects = DictionaryObject(xobjects.get_object() if xobjects is not None else {})
+    name = "/DanganQR"
+    xobjects[NameObject(name)] = ref
+    resources[NameObject("/XObject")] = xobjects
+    page[NameObject("/Resources")] = resources
+    before, after = DecodedStreamObject(), DecodedStreamObject()
+    before.set_data(b"q\n")
+    after.set_data(f"\nQ q {code.size:.3f} 0 0 {code.size:.3f} {code.x:.3f} {code.y:.3f} cm {name} Do Q\n".encode())
+    contents = page.get("/Contents")
+    parts = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+    page[NameObject("/Contents")] = ArrayObject(
+        [writer._add_object(before), *parts, writer._add_object(after)])
+
+
+def documents_codes(documents: Sequence[Any], numbers: Sequence[str], form_id: str) -> Iterator[PageCode | None]:
+    """The codes of the pages of several laid-out documents, in order."""
+    for doc, number in zip(documents, numbers, strict=True):
+        yield from page_codes(doc, number, form_id)
