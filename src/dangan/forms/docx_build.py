@@ -620,6 +620,8 @@ def _table(b: Builder, container: Any, el: Any) -> None:
             ccls = _classes(cell_el)
             if "tall" in ccls:
                 wrow.height, wrow.height_rule = Mm(25), WD_ROW_HEIGHT_RULE.AT_LEAST
+            if "sign-box" in ccls:
+                wrow.height, wrow.height_rule = Mm(12), WD_ROW_HEIGHT_RULE.AT_LEAST
             if "seal" in ccls:
                 wrow.height, wrow.height_rule = Mm(40 if b.paper != "A5" else 36), WD_ROW_HEIGHT_RULE.AT_LEAST
     _widths(table, widths)
