@@ -215,7 +215,14 @@ def test_blank_rows_are_printed(ws: Workspace, tmp_path: Path) -> None:
 
 def test_signature_column_is_left_for_the_pen(ws: Workspace, tmp_path: Path) -> None:
     form = load_form(ws, "vacant-signin")
-    assert all(c.id != "inspector" for c in form.table_field.columns)
-    doc = render_form(ws, "vacant-signin", form.sample, formats=("pdf",), out_dir=tmp_path)
+    """The inspector's name may be typed (巡查人, from the ledger), never into the signature column."""
+    sign = next(c for c in form.table_field.columns if c.id == "inspector")
+    assert sign.label == "巡查人"
+    data = {**form.sample, "rows": [{"checked_at": "2026-11-02 09:30", "unit": "1栋1502室", "inspector": "钱芳"}]}
+    doc = render_form(ws, "vacant-signin", data, formats=("pdf", "docx"), out_dir=tmp_path)
     text = pdf_text(doc.files["pdf"])
-    assert "钱芳" not in text and "巡查人签名" in text
+    assert "巡查人签名" in text and text.count("钱芳") == 1
+    from docx import Document
+
+    table = next(t for t in Document(str(doc.files["docx"])).tables if "巡查人签名" in t.rows[0].cells[-2].text)
+    assert [c.text for c in table.rows[1].cells][3:5] == ["钱芳", ""]
