@@ -147,7 +147,8 @@ def test_titles_carry_no_alternative_name(ws: Workspace, tmp_path: Path) -> None
     doc = render_form(ws, "community-notice", load_form(ws, "community-notice").sample, formats=("pdf", "docx"),
                       out_dir=tmp_path)
     for text in (squash(pdf_text(doc.files["pdf"])), squash(docx_text(doc.files["docx"]))):
-        assert "社区活动通知" not in text and "关于举办" in text  # the notice's own subject is its title
+        assert "通知通告" not in text and "关于举办" in text  # the notice's own subject is its title
+        assert "社区活动通知文号" in text and text.count("社区活动通知") == text.count("社区活动通知文号")  # named only beside the 文号
         assert text.count("为增进邻里感情") == 1  # the body once
 
 
