@@ -420,7 +420,8 @@ def _blocks(b: Builder, container: Any, parent: Any) -> None:
         elif tag in ("p", "div", "h2"):
             _paragraph(b, container, el)
         elif tag in ("style", "script") or not tag:
-            pass
+            # the PDF's own styling (and the Jinja tags in it, kept as text by the HTML parser): not for Word
+            b.used.update(int(i) for i in re.findall(r'<d[jx] i="(\d+)"', el.text or ""))
         else:
             raise ConversionError(f"Word 转换不支持 <{tag}>", form=b.form.id)
         if (el.tail or "").strip():
@@ -547,6 +548,8 @@ def _rows(b: Builder, table: Any) -> list[_Row]:
                 rows.append(_Row(cells=cells, header=header, classes=_classes(el)))
             elif tag in ("thead", "tbody", "tfoot"):
                 walk(el, header or tag == "thead")
+            elif tag in ("colgroup", "col"):
+                continue  # the widths come from the PDF's layout (table_widths)
             elif tag:
                 raise ConversionError(f"表格里不支持 <{tag}>", form=b.form.id)
 
