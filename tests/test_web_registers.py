@@ -68,7 +68,7 @@ def test_a_clerk_enters_a_complaint_fixes_a_missing_field_and_sees_it_listed_mas
     ok = client.post(f"/registers/{REG}/new", data={**values, "handler": "小陈", "csrf_token": csrf},
                      follow_redirects=True)
     page = ok.get_data(as_text=True)
-    assert ok.status_code == 200 and "已登记：客户投诉管理登记表（业主投诉记录表） 第 2 号" in page
+    assert ok.status_code == 200 and "已登记：客户投诉管理登记表 第 2 号" in page
     entry = site.app.ledger.entry(REG, 2)
     assert entry.entered_by and "xiaochen" in entry.entered_by and entry.values["unit"] == "3栋1201"
     assert "138****8000" in page and "13800138000" not in page
