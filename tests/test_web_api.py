@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web_helpers import Site, populate
+from tests.web_helpers import Site, populate, session
 
 from dangan.app import Dangan, FixedClock
 from dangan.web import create_app
@@ -32,14 +32,6 @@ def web(site: Site) -> Any:
     return create_app(site.app, warm=False)
 
 
-def session(web: Any, user: str) -> tuple[Any, str]:
-    """A logged-in client and its CSRF token (read from a page, as a browser would)."""
-    client = web.test_client()
-    with client.session_transaction() as sess:
-        sess["user"], sess["epoch"] = user, 0
-    page = client.get("/").get_data(as_text=True)
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    return client, token
 
 
 def test_every_api_route_is_documented_and_nothing_else(web: Any) -> None:

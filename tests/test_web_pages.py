@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web_helpers import Site, populate
+from tests.web_helpers import Site, populate, session
 
 from dangan.app import Dangan, FilingRequest, FixedClock, Source
 from dangan.web import create_app
@@ -31,12 +31,6 @@ def web(site: Site) -> Any:
     return create_app(site.app, warm=False)
 
 
-def session(web: Any, user: str) -> tuple[Any, str]:
-    client = web.test_client()
-    with client.session_transaction() as sess:
-        sess["user"], sess["epoch"] = user, 0
-    page = client.get("/").get_data(as_text=True)
-    return client, re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)  # type: ignore[union-attr]
 
 
 def scan_for_review(site: Site, folder: Path, text: str) -> str:

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from tests.web_helpers import COMPLAINT, Site, populate
+from tests.web_helpers import COMPLAINT, Site, populate, session
 
 from dangan.app import Dangan, FixedClock
 from dangan.web import create_app
@@ -32,12 +32,6 @@ def web(site: Site) -> Any:
     return create_app(site.app, warm=False)
 
 
-def session(web: Any, user: str) -> tuple[Any, str]:
-    client = web.test_client()
-    with client.session_transaction() as sess:
-        sess["user"], sess["epoch"] = user, 0
-    page = client.get("/").get_data(as_text=True)
-    return client, re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)  # type: ignore[union-attr]
 
 
 def form_fields(page: str) -> set[str]:

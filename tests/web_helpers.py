@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,3 +55,14 @@ def sample_args(site: Site) -> dict[str, Any]:
     return {"code": site.code, "number": 1, "page": 1, "job_id": 1, "proposal_id": 1, "form_id": "payment-notice",
             "register_id": "complaint-register",
             "token": "none", "name": "none.pdf", "filename": "dangan.css"}
+
+
+def session(web: Any, user: str) -> tuple[Any, str]:
+    """A signed-in test client and its CSRF token (read from a page, as a browser would)."""
+    client = web.test_client()
+    with client.session_transaction() as sess:
+        sess["user"], sess["epoch"] = user, 0
+    page = client.get("/").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+    assert token, "no CSRF token on the signed-in page"
+    return client, token.group(1)
