@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ledger_helpers import add, add_complaint, as_json, pdf_text, sheet
+from tests.ledger_helpers import add, add_complaint, as_json, flat, pdf_text, sheet
 
 from dangan.config import Workspace
 
@@ -36,6 +36,29 @@ def test_the_complaint_analysis_is_computed_from_the_months_entries(cli, ws: Wor
     assert "66.6" in text or "66.7" in text
     assert "服务态度问题集中" in text and "第 1—3 号（共 3 条）" in text
     assert "欧阳喆" not in text and "吴桂兰" not in text
+
+
+def test_a_busy_month_reads_as_an_analysis_not_a_dump(cli, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Over 50 complaints: the figures count all of them; the report lists the cases needing attention (the
+    late ones by number and minutes, the open ones in full), and names every entry counted as ranges."""
+    header = ["received_at", "complainant", "target", "facts", "type", "channel", "validity", "severity",
+              "handler", "proposed_at", "closed_at"]
+    rows = []
+    for i in range(1, 61):
+        proposed = f"2026-11-{i % 28 + 1:02d} 09:{45 if i in (7, 21) else 10}"
+        closed = "" if i in (11, 22, 33) else f"2026-11-{i % 28 + 1:02d} 15:00"
+        rows.append([f"2026-11-{i % 28 + 1:02d} 09:00", f"业主{i}", "保洁员", f"事由第{i}号", "服务投诉", "电话",
+                     "有效", "一般", "陈美玲", proposed, closed])
+    assert cli("register", "import", "complaint-register", str(sheet(tmp_path / "nov.xlsx", header, rows))).exit_code == 0
+    got = as_json(cli("report", "complaint-analysis", "--month", "2026-11", "--json"))
+    f = got["figures"]
+    assert (f["total"], f["n_within_30"], f["n_open"]) == (60, 58, 3) and f["within_30_rate"] in ("96.66", "96.6")
+    assert got["counted"]["complaint-register"] == list(range(1, 61))
+    text = flat(pdf_text(ws.root, as_json(cli("archive", "show", got["archival_code"], "--json"))))
+    assert "超过30分钟才提出方案（第三篇第十六条）2件：第7（45分钟）、21（45分钟）号" in text
+    assert all(f"事由第{i}号" in text for i in (11, 22, 33))  # the open ones, in full
+    assert "事由第5号" not in text and "事由第7号" not in text  # closed: in time, or late (by number above)
+    assert "第1—60号（共60条）" in text
 
 
 def test_running_a_report_twice_gives_the_same_figures_and_files_it_once(cli) -> None:  # type: ignore[no-untyped-def]

@@ -162,6 +162,51 @@ def test_the_complaint_analysis_lists_every_case_with_its_answer_and_numbers() -
     assert c.counted == {"complaint-register": (1, 2, 3)}
 
 
+def _month(n: int) -> list[tuple[int, dict[str, object]]]:
+    """``n`` complaints in November: every 7th answered late, every 11th open, every 13th 恶性, every 5th
+    a 业务/聊天工具/无效 one, one never answered."""
+    out = []
+    for i in range(1, n + 1):
+        received = T(2026, 11, 1 + i % 28, 8 + i % 12, i % 60)
+        proposed = None if i == 40 else received + dt.timedelta(minutes=45 if i % 7 == 0 else 10)
+        kw: dict[str, str] = {"severity": "恶性"} if i % 13 == 0 else {}
+        if i % 5 == 0:
+            kw = {"type": "业务投诉", "channel": "聊天工具", "validity": "无效",
+                  "severity": "恶意" if i % 2 else "一般无效"}
+        out.append((i, complaint(received, proposed, closed=None if i % 11 == 0 else received + dt.timedelta(hours=3),
+                                 **kw)))
+    return out
+
+
+@pytest.mark.parametrize("n", [3, reports.LIST_ALL, reports.LIST_ALL + 1, 400])
+def test_the_analysis_figures_are_the_forms_own_count_of_every_case(n: int) -> None:
+    """The ledger counts the month itself; the figures are what the report form derives from a list of every
+    case (the way a centre without the ledger makes it), and the rate is the form's."""
+    from dangan.forms.catalog import load_form
+    from dangan.forms.validate import derive_values, validate_data
+
+    form = load_form(None, "complaint-analysis")
+    entries = _month(n)
+    every = {"month": "2026年11月", "preparer": "陈美玲", "report_date": "2026-12-01",
+             "cases": [reports.case_row(k, v) for k, v in entries]}
+    by_form = derive_values(form, validate_data(form, every), {})
+    computed = reports.complaint_analysis(entries, NOV).data
+    given = derive_values(form, validate_data(form, {**every, **computed}), {})
+    figures = ["total", *reports.COMPLAINT_COUNTS, "n_within_30", "n_open", "within_30_rate"]
+    assert {f: given[f] for f in figures} == {f: by_form[f] for f in figures}
+    assert given["total"] == n and given["n_open"] == n // 11
+
+
+def test_a_big_month_lists_only_the_cases_needing_attention() -> None:
+    entries = _month(400)
+    listed = [int(c["number"]) for c in reports.complaint_analysis(entries, NOV).data["cases"]]
+    attention = [i for i in range(1, 401) if i % 7 == 0 or i % 11 == 0 or (i % 13 == 0 and i % 5) or i == 40]
+    assert sorted(listed) == attention
+    assert reports.complaint_analysis(entries, NOV).counted == {"complaint-register": tuple(range(1, 401))}
+    small = reports.complaint_analysis(entries[:reports.LIST_ALL], NOV).data["cases"]
+    assert len(small) == reports.LIST_ALL  # a small month lists every case
+
+
 def test_repairs_are_effective_when_done_and_not_judged_bad_and_on_time_by_the_time_required() -> None:
     inc = [(1, {"kind": "室内维修", "completed_at": T(2026, 11, 16, 11), "due_at": T(2026, 11, 16, 12), "revisit": "满意"}),
            (2, {"kind": "室内维修", "completed_at": T(2026, 11, 16, 13), "due_at": T(2026, 11, 16, 12), "revisit": "返修"}),

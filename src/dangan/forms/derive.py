@@ -168,11 +168,16 @@ def _call(d: Derivation, values: Mapping[str, Any], settings: Mapping[str, Any],
 
 def apply_derivations(derivations: tuple[Derivation, ...], values: dict[str, Any],
                       settings: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` plus every derived value, computed in order (pure)."""
+    """``values`` plus every derived value, computed in order (pure).
+
+    A derived value that is also a field of the form keeps the value given for it: a figure computed
+    elsewhere (the ledger counts a month of entries itself and lists only the cases that need attention);
+    left blank, it is computed here."""
     out = dict(values)
     for d in derivations:
         if d.table is None:
-            out[d.id] = _call(d, out, settings, None)
+            if values.get(d.id) is None:
+                out[d.id] = _call(d, out, settings, None)
             continue
         rows = [dict(r) for r in out.get(d.table) or []]
         for r in rows:
