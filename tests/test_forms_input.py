@@ -114,6 +114,8 @@ def _row(ws: Workspace, form_id: str, table: str, **changes: Any) -> dict[str, A
 @pytest.mark.parametrize(("form_id", "table", "changes", "field", "words"), [
     ("complaint-register", "rows", {"received_at": "2026-11-04 09:12", "proposed_at": "2026-11-04 09:02"},
      "提出处理方案时间", "早于"),
+    ("complaint-register", "rows", {"received_at": "2026-11-04 09:12", "proposed_at": "2026-11-04 09:30",
+                                    "closed_at": "2026-11-04 09:00"}, "结案时间", "早于"),
     ("complaint-register", "rows", {"validity": "有效", "severity": "恶意"}, "性质", "恶性、一般"),
     ("complaint-register", "rows", {"validity": "无效", "severity": "恶性"}, "性质", "一般无效、恶意"),
     ("complaint-analysis", "cases", {"received_at": "2026-11-04 09:12", "proposed_at": "2026-11-03 09:00"},

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from tests.ledger_helpers import COMPLAINT, add, add_complaint, as_json, sets, sheet
 
@@ -84,6 +85,44 @@ def test_times_the_rules_count_cannot_be_made_up(cli) -> None:  # type: ignore[n
     listed = as_json(cli("register", "list", "complaint-register", "--json"))["entries"]
     assert [(e["number"], e["version"], e["fields"]["proposed_at"]) for e in listed] == [(number, 1, None)]
     assert as_json(cli("register", "list", "incident-register", "--json"))["entries"] == []
+
+
+#: Rows the complaint register's own ``checks:`` refuse (第三篇第十、十一条; a solution or a close before the
+#: complaint came in): (changes to a good row, the column named, words of the problem).
+IMPOSSIBLE = [
+    ({"validity": "有效", "severity": "恶意"}, "性质", "恶性、一般"),
+    ({"validity": "无效", "severity": "恶性"}, "性质", "一般无效、恶意"),
+    ({"proposed_at": "2026-11-04 09:02"}, "提出处理方案时间", "不能早于「接诉时间」"),
+    ({"proposed_at": "2026-11-04 09:30", "closed_at": "2026-11-04 09:00"}, "结案时间", "不能早于「接诉时间」"),
+]
+
+
+def _problem(output: str, field: str) -> str:
+    """The line of a refusal that names ``field`` (without the row, which only a sheet has)."""
+    line = next(x for x in output.splitlines() if field in x)
+    return line.split(field, 1)[1]
+
+
+@pytest.mark.parametrize(("changes", "field", "words"), IMPOSSIBLE)
+def test_an_entry_is_refused_as_the_same_row_of_a_batch(cli, tmp_path: Path, changes: dict[str, str], field: str,  # type: ignore[no-untyped-def]
+                                                        words: str) -> None:
+    good = {**COMPLAINT, "received_at": "2026-11-04 09:12", "complainant": "马丽娟"}
+    bad = {**good, **changes}
+    (tmp_path / "sheet.json").write_text(json.dumps({"month": "2026年11月", "end_date": "2026-11-30"}), encoding="utf-8")
+    batch = cli("generate", "complaint-register", "--data", str(tmp_path / "sheet.json"), "--no-archive", "--format",
+                "pdf", "--batch", str(sheet(tmp_path / "batch.xlsx", list(bad), [list(bad.values())])))
+    assert batch.exit_code == 1 and words in batch.output, batch.output
+    added = cli("register", "add", "complaint-register", *sets(bad))
+    assert added.exit_code == 1 and _problem(added.output, field) == _problem(batch.output, field)
+    number = add(cli, "complaint-register", **good)
+    updated = cli("register", "update", "complaint-register", str(number), *sets(changes), "--reason", "更正")
+    assert updated.exit_code == 1 and _problem(updated.output, field) == _problem(batch.output, field)
+    imported = cli("register", "import", "complaint-register",
+                   str(sheet(tmp_path / "old.xlsx", list(bad), [list(good.values()), list(bad.values())])))
+    assert imported.exit_code == 1 and "第 3 行" in imported.output
+    assert _problem(imported.output, field) == _problem(batch.output, field)
+    listed = as_json(cli("register", "list", "complaint-register", "--json"))["entries"]
+    assert [(e["number"], e["version"]) for e in listed] == [(number, 1)]  # nothing entered, nothing changed
 
 
 def test_only_registers_take_entries(cli) -> None:  # type: ignore[no-untyped-def]

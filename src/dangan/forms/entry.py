@@ -2,8 +2,9 @@
 
 The ledger keeps a register's rows one by one as they happen (:mod:`dangan.ledger.registers` says which
 fields an entry has).  An entry is checked as the same row would be in a batch of the register: the same
-column types, required columns, choices and limits, and the same wording, naming the sheet row (when
-there is one) and the column's Chinese label.
+column types, required columns, choices and limits, the same ``checks:`` of the form over the row (方案
+before 接诉, 有效 with 恶意 …), and the same wording, naming the sheet row (when there is one) and the
+column's Chinese label.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from dangan.errors import InputError
 from dangan.forms.fields import InputProblems, Where, coerce_value
-from dangan.forms.validate import validate_data
+from dangan.forms.validate import row_errors, validate_data
 
 if TYPE_CHECKING:
     from dangan.forms.catalog import FormDef
@@ -41,6 +42,8 @@ def validate_entry(form: FormDef, table: str | None, raw: Mapping[str, Any], *, 
             values[c.id] = coerce_value(c, given, where)
         except InputError as e:
             problems.append(e)
+    if not problems:
+        problems = row_errors(form, table, values, where)
     if len(problems) == 1:
         raise problems[0]
     if problems:

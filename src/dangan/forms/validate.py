@@ -69,6 +69,14 @@ def _input_checks(form: FormDef, table: str | None) -> list[Check]:
     return [c for c in form.checks if c.table == table and set(c.all_paths) <= inputs]
 
 
+def row_errors(form: FormDef, table: str, row: Mapping[str, Any], where: Where,
+               scalars: Mapping[str, Any] | None = None, prefix: str = "") -> list[InputError]:
+    """What the form's ``checks:`` refuse in one coerced row of ``table`` (a check that also names a
+    field of the form's own, not given in ``scalars``, does not apply): a register entry is refused
+    exactly as the same row of a batch is."""
+    return _run(_input_checks(form, table), form, scalars or {}, row, where, prefix)[0]
+
+
 def _run(checks: list[Check], form: FormDef, values: Mapping[str, Any], row: Mapping[str, Any] | None,
          where: Where, prefix: str = "") -> tuple[list[InputError], list[str]]:
     errors: list[InputError] = []
@@ -95,7 +103,6 @@ def _table(form: FormDef, f: FieldDef, raw: Any, scalars: Mapping[str, Any], whe
     if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
         problems.append(InputError("应为若干行（列表）", form=where.form, row=where.row, field=f.label, path=where.path))
         return []
-    checks = _input_checks(form, f.id)
     rows: list[dict[str, Any]] = []
     for i, item in enumerate(raw):
         if numbers is not None:
@@ -104,7 +111,7 @@ def _table(form: FormDef, f: FieldDef, raw: Any, scalars: Mapping[str, Any], whe
             row_where, prefix = where, f"{f.label} 第 {i + 1} 行 "
         try:
             row = coerce_row(f, item, row_where, prefix=prefix)
-            errors, _ = _run(checks, form, scalars, row, row_where, prefix)
+            errors = row_errors(form, f.id, row, row_where, scalars, prefix)
             if errors:
                 raise combine(errors, form=where.form, path=where.path)
         except InputError as e:
