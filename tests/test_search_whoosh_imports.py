@@ -45,6 +45,13 @@ def test_whoosh_functions_behind_the_stand_ins_still_work(tmp_path: Path) -> Non
         " 'variations': sorted(terms.variations('ran'))[:3],"
         " 'cached_property': reading.cached_property is functools.cached_property,"
         " 'copy': open(copy, encoding='utf-8').read()}\n"
+        # html, hashlib, calendar and queue: loaded by the first use, with the real results
+        "import hashlib, whoosh.filedb.filetables as ft, whoosh.util.times as wt\n"
+        "r['escape'] = compat.htmlescape('<档>')\n"
+        "r['md5'] = ft.md5_hash(b'key') == int(hashlib.md5(b'key').hexdigest(), 16) & 0xFFFFFFFF\n"
+        "wt.adatetime(2024, 2, 29)\n"
+        "try:\n    wt.adatetime(2026, 2, 29)\n    r['calendar'] = False\nexcept wt.TimeError:\n    r['calendar'] = True\n"
+        "r['queue'] = compat.queue.Queue().empty()\n"
         # Once called, the real modules are loaded; a later import gets them, not a stand-in.
         "import whoosh.lang.porter as porter, urllib.request\n"
         "r['real'] = [porter.stem('searches'), hasattr(urllib.request, 'urlopen')]\n"
@@ -56,6 +63,10 @@ def test_whoosh_functions_behind_the_stand_ins_still_work(tmp_path: Path) -> Non
         "variations": ["ran", "run", "runner"],
         "cached_property": True,
         "copy": "档案",
+        "escape": "&lt;档&gt;",
+        "md5": True,
+        "calendar": True,  # 2024-02-29 is a date, 2026-02-29 is not
+        "queue": True,
         "real": ["search", True],
     }
 

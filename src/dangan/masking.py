@@ -20,8 +20,6 @@ therefore holds no number, only terms that nobody without the key can link to on
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from typing import Any
 
@@ -99,6 +97,9 @@ def mask_text(text: str) -> str:
 def number_key(key: bytes, kind: str, number: str) -> str:
     """The index term of one full number (pure): its kind's family and digits, keyed."""
     family = "phone" if kind in ("mobile", "landline") else kind
+    import hashlib  # only a keyed number needs them (a search without digits does not)
+    import hmac
+
     mac = hmac.new(key, f"{family}:{_normal(kind, number)}".encode(), hashlib.sha256).hexdigest()
     return KEY_PREFIX + mac[:20]
 

@@ -12,32 +12,30 @@ intake pipeline.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dangan.actor import Actor
 from dangan.app import search as search_seam
-from dangan.app.results import FiledDocument, GenerateOutcome, RecordDetails
-from dangan.archive.model import FilingRequest, FilingResult, Record, Source, Status
-from dangan.archive.plan import FilePlan, load_plan
 from dangan.clock import SYSTEM, Clock
 from dangan.config import Workspace, open_workspace
 from dangan.errors import DanganError
-from dangan.fsutil import atomic_write_bytes, safe_filename
 
+# A search (and ``dangan --help``) loads only what it uses: the archive's model, the file plan, the results
+# and the file helpers are imported where they are needed (``acceptance/core`` measures the start-up).
 if TYPE_CHECKING:
     from dangan.app.fees import Fees
     from dangan.app.ledger import Ledger
+    from dangan.app.results import FiledDocument, GenerateOutcome, RecordDetails
     from dangan.archive.catalogue import Hold
     from dangan.archive.disposal import RenderedRegister
+    from dangan.archive.model import FilingRequest, FilingResult, Record, Status
+    from dangan.archive.plan import FilePlan
     from dangan.archive.service import Archive, DisposalResult, DueItem, ReconcileReport
 
 Progress = Callable[[int, int], None]
-log = logging.getLogger(__name__)
 
 
 class _Shared:
@@ -215,6 +213,8 @@ class Dangan:
     @property
     def plan(self) -> FilePlan:
         if self._plan is None:
+            from dangan.archive.plan import load_plan
+
             self._plan = self._shared.archive.plan if self._shared.archive else load_plan(self.ws)
         return self._plan
 
@@ -230,6 +230,9 @@ class Dangan:
         """File documents by hand (``archive add``).  A ListenerError carries the results if only the index failed."""
         fields = {k: v for k, v in (("doc_number", doc_number), ("author", author), ("security", security),
                                     ("building", building), ("unit", unit), ("room", room)) if v is not None}
+        from dangan.app.results import FiledDocument
+        from dangan.archive.model import FilingRequest
+
         reqs = [FilingRequest(path=Path(p), category=category, title=title, date=date, meta=dict(meta or {}),
                               **fields) for p in paths]  # type: ignore[arg-type]
         from dangan.archive.service import ListenerError
@@ -254,6 +257,8 @@ class Dangan:
         return self.archive.get(code)
 
     def show(self, code: str) -> RecordDetails:
+        from dangan.app.results import RecordDetails
+
         record = self.archive.get(code)
         return RecordDetails(record, self.archive.holds_of(code), self.archive.effective_period(record),
                              self.archive.expiry_of(record))
@@ -285,6 +290,8 @@ class Dangan:
 
     def open_copy(self, code: str) -> Path:
         """A read-only copy of the record's original in a temporary folder (to open in a viewer)."""
+        import tempfile
+
         path = self.archive.export(code, Path(tempfile.mkdtemp(prefix="dangan-open-")))
         path.chmod(0o444)
         return path
@@ -331,8 +338,11 @@ class Dangan:
         ``out`` may not be a workspace file, nor replace a file dangan did not write unless ``force``
         (:func:`dangan.outfiles.output_file`).
         """
+        import tempfile
+
         from dangan import outfiles
         from dangan.archive import filelist
+        from dangan.fsutil import atomic_write_bytes, safe_filename
 
         code = self.archive.plan.get(category).code if category else None
         if out is None:
@@ -463,6 +473,8 @@ class Dangan:
             out = form.docx_path
         else:
             out = self.ws.output_target(out)
+        from dangan.fsutil import atomic_write_bytes
+
         data = build_for(self.ws, form.id)
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(out, data)
@@ -480,6 +492,8 @@ class Dangan:
         result = generate(self.ws, form_id, data=data, batch=batch, sample=sample, formats=formats,
                           out_dir=out_dir, merge=merge, keep_going=keep_going, strict=strict, progress=progress,
                           numbers=self.numbers(), clock=self.clock, blank=blank)
+        from dangan.app.results import GenerateOutcome
+
         outcome = GenerateOutcome(result)
         if file and result.documents:
             if "pdf" not in result.documents[0].files:
@@ -558,7 +572,9 @@ class Dangan:
                 if result.changed and on_notice is not None:
                     on_notice(result.notice())
             except Exception as e:  # noqa: BLE001 - the index is unavailable now: tried again at the next turn
-                log.warning("index catch-up failed: %s", e)
+                import logging
+
+                logging.getLogger(__name__).warning("index catch-up failed: %s", e)
 
     # -- the intake queue (shared by every node: uploads and scans wait here for any worker)
 
@@ -599,6 +615,8 @@ def generated_request(doc: Any) -> FilingRequest:
     meta = {"form_title": doc.form_title}
     if doc.owner:
         meta["owner"] = doc.owner
+    from dangan.archive.model import FilingRequest, Source
+
     return FilingRequest(
         path=doc.files["pdf"], category=doc.category, title=doc.title, date=doc.date, doc_number=doc.doc_number,
         source=Source.GENERATED, building=doc.building, unit=doc.unit, room=doc.room, form_id=doc.form_id,

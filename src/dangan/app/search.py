@@ -7,22 +7,26 @@ own query tree) with one place to follow here.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dangan.archive.model import ArchiveEvent, Record
 from dangan.config import Workspace
 
 if TYPE_CHECKING:
+    from dangan.archive.model import ArchiveEvent, Record
     from dangan.archive.service import Archive
     from dangan.archive.verify import Problem
 
-Documents = Iterable[tuple[Record, str | None]]
+Documents = Iterable[tuple["Record", str | None]]
 
 INDEX_CHECK_NAME = "全文索引与目录一致"
-log = logging.getLogger(__name__)
+
+
+def _log() -> Any:
+    import logging  # not at start-up: a search process never logs
+
+    return logging.getLogger(__name__)
 
 
 def open_index(ws: Workspace) -> Any:
@@ -126,12 +130,12 @@ class LazyIndexer:
         try:
             self._indexer().on_archive_events(batch)
         except Exception as first:
-            log.warning("index write failed (%s): catching up by fingerprint", first)
+            _log().warning("index write failed (%s): catching up by fingerprint", first)
             self.behind = True
             try:
                 self.catch_up()
             except Exception as again:  # noqa: BLE001 - the first error is the one reported
-                log.warning("catch-up failed too: %r", again)
+                _log().warning("catch-up failed too: %r", again)
                 raise first from None
             else:
                 self.notices.append(f"全文索引写入失败一次（{type(first).__name__}: {first}），已按档案目录补齐")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from dangan.archive.model import Record, Status
 from dangan.masking import NUMBER_KEYS_META, mask_text
 from dangan.search.analysis import ANALYSIS_VERSION
+
+if TYPE_CHECKING:  # a search reads no record: the model is loaded where entries are made
+    from dangan.archive.model import Record
 
 #: Fields a user can name in a query (``category:TS``) or filter on; every backend stores them.
 FILTER_FIELDS: tuple[str, ...] = (
@@ -35,6 +35,8 @@ class IndexDocument(NamedTuple):
         """The text that may be indexed, its phone, ID and card numbers masked (text filed before dangan
         masked at filing is masked here too); none for a disposed record (only its metadata stays), nor for a
         reclassified one (its text is found under the code it was filed again as)."""
+        from dangan.archive.model import Status
+
         if self.record.status == Status.DISPOSED or self.record.superseded_by:
             return None
         return mask_text(self.text) if self.text else self.text
@@ -69,6 +71,9 @@ def fingerprint(doc: IndexDocument) -> str:
     A backend stores it with the entry; :func:`dangan.search.drift.check`
     compares it with the catalogue's (the drift check).
     """
+    import hashlib
+    import json
+
     text = doc.content
     data: dict[str, Any] = metadata(doc.record)
     data["title"] = doc.title

@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from dangan.archive.model import Status
 from dangan.errors import SearchIndexError
 from dangan.search.analysis import Analyzer, as_written
 from dangan.search.backend import Documents, Progress, RebuildResult
@@ -49,6 +48,8 @@ class WhooshBackend:
             return
         # a disposed record's entry replaces the one with its text: the segment holding that text is
         # rewritten at the commit, so the text is gone from the index files when disposal reports success
+        from dangan.archive.model import Status  # not at start-up: a search process writes nothing
+
         purge = any(IndexDocument(*d).record.status == Status.DISPOSED for d in docs)
         with self.store.writer(ensure=self._create_if_missing, purge=purge) as w:
             for f in fields:

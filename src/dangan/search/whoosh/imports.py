@@ -36,6 +36,10 @@ STAND_INS: dict[str, tuple[str, ...]] = {
     "whoosh.lang.porter": ("stem",),  # whoosh.analysis.analyzers, whoosh.analysis.morph
     "whoosh.lang.dmetaphone": ("double_metaphone",),  # whoosh.analysis.morph
     "whoosh.lang.morph_en": ("variations",),  # whoosh.query.terms
+    "html": ("escape",),  # whoosh.compat (highlighting to HTML)
+    "hashlib": ("md5", "sha1"),  # whoosh.filedb.filetables (md5 hash tables), whoosh.automata.fst
+    "calendar": (),  # whoosh.util.times (dates, which dangan's schema stores as text)
+    "queue": (),  # whoosh.compat (multiprocess writing)
 }
 
 #: Whoosh's modules that dangan imports (each pulls in the rest it needs).
@@ -51,8 +55,13 @@ def _real(module: str) -> types.ModuleType:
 
 
 def _deferred(module: str, name: str) -> Callable[..., Any]:
+    real: Callable[..., Any] | None = None
+
     def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(_real(module), name)(*args, **kwargs)
+        nonlocal real
+        if real is None:
+            real = getattr(_real(module), name)
+        return real(*args, **kwargs)
 
     call.__name__ = call.__qualname__ = name
     call.__module__ = __name__  # pickled by reference to its name here (a StemFilter's default stemfn)
