@@ -71,6 +71,21 @@ def test_init_refuses_a_password_and_an_unreachable_server_is_named_without_it(t
     assert not (tmp_path / "a" / "dangan.toml").exists()
     r = CliRunner().invoke(main, ["init", str(tmp_path / "b"), "--database", "postgresql://u@127.0.0.1:1/x"])
     assert r.exit_code == 1 and "无法连接档案目录数据库 postgresql://u@127.0.0.1:1/x" in r.output
+    # no dangan.toml naming the unreachable database is left: the same command with the right address works
+    assert not (tmp_path / "b" / "dangan.toml").exists()
+    r = CliRunner().invoke(main, ["init", str(tmp_path / "b")])
+    assert r.exit_code == 0 and 'url = ""' in (tmp_path / "b" / "dangan.toml").read_text(encoding="utf-8")
+
+
+def test_init_keeps_an_existing_workspace_when_its_database_cannot_be_reached(tmp_path: Path) -> None:
+    from dangan.cli import main
+
+    ws = tmp_path / "ws"
+    (ws).mkdir()
+    (ws / "dangan.toml").write_text('[company]\nname = "示例物业"\nfonds_code = "Z001"\n\n[database]\n'
+                                   'url = "postgresql://u@127.0.0.1:1/x"\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["init", str(ws), "--database", "postgresql://u@127.0.0.1:1/x"])
+    assert r.exit_code == 1 and (ws / "dangan.toml").exists()  # the administrator's file is never removed
 
 
 @pytest.mark.parametrize(("encoding", "ctype", "says"), [

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from dangan.config import Workspace, init_workspace, mask_password, open_workspace
+from dangan.config import CONFIG_NAME, Workspace, init_workspace, mask_password, open_workspace
 from dangan.errors import DanganError
 
 if TYPE_CHECKING:
@@ -137,12 +137,19 @@ class Bar:
               help="公司共用的 PostgreSQL 数据库（postgresql://用户@主机/库名，不含密码），写入 [database] url")
 def init_command(directory: Path, database: str | None) -> None:
     """创建工作区：dangan.toml、templates/、archive/、index/（已存在则保留）。"""
+    config_file = directory / CONFIG_NAME
+    created = not config_file.exists()
     ws = init_workspace(directory, database=database)
     if database:
         from dangan.app import Dangan
 
-        with Dangan.open(ws, index=False) as opened:
-            opened.connect()  # connects and creates the catalogue now: errors show at once
+        try:
+            with Dangan.open(ws, index=False) as opened:
+                opened.connect()  # connects and creates the catalogue now: errors show at once
+        except BaseException:
+            if created:  # a dangan.toml naming a database that was never reached is not left behind
+                config_file.unlink(missing_ok=True)
+            raise
         click.echo(f"档案目录数据库：{mask_password(database)}")
     click.echo(f"工作区已就绪：{ws.root}")
 
