@@ -74,3 +74,27 @@ def test_a_job_whose_worker_died_after_filing_is_finished_not_filed_twice(qws: W
         assert done.state == "done" and len(app.records()) == 1
         assert [e.event for e in app.audit_trail()] == ["filed"]  # no duplicate recorded
         assert app.queue_worker().take_one() is None
+
+
+def test_a_spool_file_left_without_its_queue_row_is_queued_again_at_a_watchers_start(qws: Workspace, cli_for) -> None:  # type: ignore[no-untyped-def]
+    # an enqueue that died between the rename into the spool and its commit: the bytes are there, no row
+    import os
+    import time
+
+    spool = qws.archive_dir / "spool"
+    old, fresh = spool / "a1" / "中断的上传.txt", spool / "b2" / "正在提交.txt"
+    for path, text in ((old, "7栋0102室 门禁卡补办申请"), (fresh, "另一节点正在提交的文件")):
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    r = cli_for(qws)("watch", "--once")
+    assert r.exit_code == 0, r.output
+    assert "为共享存储中 1 个缺少队列记录的文件重新排队" in r.output
+    with Dangan.open(qws) as app:
+        [job] = app.intake_jobs()
+        assert job.state == "done" and job.original_name == "中断的上传.txt"
+        assert "门禁卡补办" in (app.text_of(job.code) or "")  # type: ignore[arg-type]
+    assert not old.exists() and fresh.exists()  # a young one may be an enqueue still running elsewhere
+    r = cli_for(qws)("watch", "--once")  # the next start finds nothing new to queue
+    assert "重新排队" not in r.output

@@ -20,6 +20,7 @@ import copy
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -74,6 +75,38 @@ def enqueue(archive: Any, path: Path, *, original_name: str | None = None, categ
         with contextlib.suppress(OSError):
             folder.rmdir()
         raise
+
+
+#: a spool folder this old without a queue row was left by an enqueue that died between its rename and its
+#: commit (a younger one may be an enqueue still running on another node)
+ORPHAN_GRACE_SECONDS = 3600
+
+
+def requeue_orphans(archive: Any, *, grace_seconds: float = ORPHAN_GRACE_SECONDS, now: float | None = None) -> list[int]:
+    """Queue the spool files that no job names (their enqueue died before its commit); the new jobs' ids.
+
+    Nothing is lost: the bytes were accepted into the shared storage, so they are taken in like any job
+    (the pipeline finds a copy filed since, e.g. a retried upload, to be a duplicate).  Run at a watcher's start.
+    """
+    store = archive.store
+    spool = store.root / SPOOL
+    if not spool.is_dir():
+        return []
+    named = {job.path for job in archive.catalogue.intake_jobs()}
+    now = time.time() if now is None else now  # a file's age by the storage's clock, as its mtime is
+    added: list[int] = []
+    for folder in sorted(spool.iterdir()):
+        files = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+        for path in files:
+            rel = str(path.relative_to(store.root))
+            if rel in named or now - path.lstat().st_mtime < grace_seconds:
+                continue
+            sha, _ = sha256_file(path)
+            with archive.catalogue.transaction(shared=True):
+                added.append(int(archive.catalogue.enqueue_intake(NewIntakeJob(
+                    path=rel, sha256=sha, original_name=path.name, submitted_at=archive.clock.now(),
+                    meta={"note": "队列记录缺失（提交中断），启动时重新排队"}))))
+    return added
 
 
 class QueueWorker:

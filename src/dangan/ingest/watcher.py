@@ -25,7 +25,7 @@ from dangan.errors import DanganError, IngestError
 from dangan.ingest import quarantine as q
 from dangan.ingest.config import OnSuccess, WatchEntry, watch_entries
 from dangan.ingest.pipeline import IntakeStatus, Outcome, Pipeline, restore_claims
-from dangan.ingest.queue import QueueWorker
+from dangan.ingest.queue import QueueWorker, requeue_orphans
 from dangan.ingest.stability import StabilityTracker, can_open, file_signature, is_settled
 from dangan.names import readable
 
@@ -173,6 +173,14 @@ class Watcher:
         left = q.clear_partial(self.pipeline.quarantine_dir)
         if left:
             self._note(f"启动时清除了隔离区中 {len(left)} 个未写完的临时文件（其原文件仍在原处）")
+        if self.queue is not None:
+            try:
+                requeued = requeue_orphans(self.queue.archive)
+            except Exception:  # noqa: BLE001 - the catalogue is away: tried again at the next start
+                log.exception("requeueing spool files failed")
+            else:
+                if requeued:
+                    self._note(f"启动时为共享存储中 {len(requeued)} 个缺少队列记录的文件重新排队（提交时中断）")
         self._maintain(starting=True)
 
     def _maintain(self, *, starting: bool = False) -> None:
