@@ -22,6 +22,8 @@ _CODE = re.compile(
 
 @dataclass(frozen=True, order=True)
 class ArchivalCode:
+    """A 档号 taken apart: 全宗号-年度-保管期限-类别-件号 (``str()`` gives it back)."""
+
     fonds: str
     year: int
     period: str

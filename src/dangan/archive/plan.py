@@ -22,6 +22,8 @@ RECORDS_OFFICE_CATEGORY = "DA"  # the archive's own work: 四性检测报告, �
 
 @dataclass(frozen=True)
 class Category:
+    """A category of the file plan: its code, name, retention period and what it holds."""
+
     code: str
     name: str
     period: str
@@ -56,6 +58,8 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = tuple(
 
 @dataclass(frozen=True)
 class FilePlan:
+    """The workspace's categories (the defaults with its ``[[category]]`` entries applied), and the warnings about them."""
+
     categories: tuple[Category, ...]
     warnings: tuple[str, ...] = ()
 

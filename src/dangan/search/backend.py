@@ -27,6 +27,8 @@ Progress = Callable[[int], None]  # called with the number of documents just ind
 
 @dataclass(frozen=True)
 class RebuildResult:
+    """What a rebuild made: how many entries, and where the new index lives."""
+
     documents: int  # entries in the new index
     location: str  # where it lives (a folder, a table), for messages
 

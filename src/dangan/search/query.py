@@ -44,6 +44,8 @@ TITLE = "title"
 
 @dataclass(frozen=True)
 class Word:
+    """The text (or the title only) contains this piece (see the module's notes on CJK pieces and ``edge``)."""
+
     text: str
     field: str = TEXT
     edge: bool = False
@@ -51,11 +53,15 @@ class Word:
 
 @dataclass(frozen=True)
 class AsWritten:
+    """The text holds this string as written (whitespace between characters allowed)."""
+
     text: str
 
 
 @dataclass(frozen=True)
 class Field:
+    """A stored field equals ``value`` (or starts with it, with ``prefix``)."""
+
     name: str
     value: str
     prefix: bool = False
@@ -63,6 +69,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Range:
+    """A stored field lies between ``low`` and ``high`` (inclusive; None: open)."""
+
     name: str
     low: str | None
     high: str | None
@@ -70,26 +78,36 @@ class Range:
 
 @dataclass(frozen=True)
 class And:
+    """Every child matches."""
+
     children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """At least one child matches."""
+
     children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
+    """The child does not match."""
+
     child: Node
 
 
 @dataclass(frozen=True)
 class Everything:
+    """Every entry (a query made only of filters)."""
+
     pass
 
 
 @dataclass(frozen=True)
 class Nothing:
+    """No entry (e.g. ``title:`` with nothing searchable after it)."""
+
     pass
 
 

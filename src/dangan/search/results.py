@@ -40,6 +40,8 @@ class Snippet:
 
 @dataclass(frozen=True)
 class Hit:
+    """One record found: its code, title, score, snippet and the fields a result list shows."""
+
     archival_code: str
     title: str
     score: float
@@ -63,6 +65,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResults:
+    """A page of hits, with the total number of matches and the facet counts over all of them."""
+
     total: int  # matches in all (the hits are one page of them)
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # FACETS name → value → count

@@ -95,6 +95,8 @@ class Plan:
 
 @dataclass
 class Match:
+    """One matching document and its score."""
+
     docnum: int  # global document number (searcher.stored_fields)
     score: float
 
