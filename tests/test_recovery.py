@@ -176,3 +176,18 @@ def test_orphan_copies_of_filed_bytes_go_and_others_are_reported_once(ws: Worksp
     hidden.write_bytes(b"%PDF-1.4 hidden")
     r = cli("verify")
     assert r.exit_code == 1 and "hidden.pdf" in r.output and "来历不明" in r.output
+
+
+def test_a_queue_worker_catches_the_index_up_before_it_takes_jobs(ws: Workspace, tmp_path: Path) -> None:
+    # a worker (`dangan queue work`, a web server) killed between a filing's commit and its index write
+    with Dangan.open(ws) as app:  # an index exists, with one record
+        p = tmp_path / "first.txt"
+        p.write_text("第一份", encoding="utf-8")
+        app.file([p], category="TS")
+    missing = _file_without_index(ws, tmp_path, 3)
+    assert not set(missing) & _indexed_codes(ws)
+    with Dangan.open(ws) as app:
+        app.queue_worker()
+        assert app.verify().ok
+    assert set(missing) <= _indexed_codes(ws)
+    assert search_total(ws, "KILLMARK2") == 1

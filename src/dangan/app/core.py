@@ -603,9 +603,20 @@ class Dangan:
     def queue_worker(self, *, on_outcome: Callable[[Any], None] | None = None, max_attempts: int | None = None,
                      **pipeline: Any) -> Any:
         """A worker that takes queued jobs (``take_one``, ``drain``); a job is given up after ``max_attempts``
-        interrupted attempts (default :data:`dangan.ingest.queue.MAX_ATTEMPTS`)."""
+        interrupted attempts (default :data:`dangan.ingest.queue.MAX_ATTEMPTS`).
+
+        Like a watcher, a worker first lets the index catch up by fingerprint: a worker killed between a
+        filing's commit and its index write leaves the index behind (a failure is logged; taking jobs goes on).
+        """
         from dangan.ingest.queue import MAX_ATTEMPTS, QueueWorker
 
+        if self._shared.follow_index:
+            try:
+                self.catch_up_index()
+            except Exception as e:  # noqa: BLE001 - the index is away: the next worker or watcher catches up
+                import logging
+
+                logging.getLogger(__name__).warning("index catch-up failed: %s", e)
         return QueueWorker(self.intake(**pipeline), on_outcome=on_outcome, max_attempts=max_attempts or MAX_ATTEMPTS)
 
 
