@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from dangan.archive import digest
+from dangan.archive.catalogue import Hold
 from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
 
 GOLDEN_V1 = "34e59340b6fee8a82f601c076f268fcc1f4cae09edcfecd333740b61cb999720"
+GOLDEN_V2 = "ebbf68093389f62fbda0c4410a98519b0b8bbd003a8c6f28812e2623de7aaeab"
+T = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+HOLDS = [Hold(3, "Z001-2026-D30-SF-0007", "欠费诉讼", T, T + dt.timedelta(days=30), "结案", "王芳", "李主任"),
+         Hold(5, "Z001-2026-D30-SF-0007", "投诉调查", T + dt.timedelta(days=2), None, None, "王芳", None)]
 
 
 def fixed_record() -> Record:
@@ -29,7 +34,24 @@ def fixed_record() -> Record:
 
 def test_the_digest_of_a_fixed_record_never_changes() -> None:
     assert digest.record_digest(fixed_record(), 1) == GOLDEN_V1
-    assert digest.CURRENT == 1  # a new version is a deliberate change: add it beside v1, never edit v1
+    assert digest.record_digest(fixed_record(), 1, holds=HOLDS) == GOLDEN_V1  # version 1 never saw holds
+    assert digest.record_digest(fixed_record(), 2, holds=HOLDS) == GOLDEN_V2
+    assert digest.CURRENT == 2  # a new version is a deliberate change: add it beside v1 and v2, never edit them
+
+
+def test_version_2_is_version_1_and_every_field_of_every_hold() -> None:
+    from dataclasses import replace
+
+    covered = digest.covered_v2(fixed_record(), list(reversed(HOLDS)))
+    assert {k: v for k, v in covered.items() if k != "holds"} == digest.covered_v1(fixed_record())
+    assert [h["id"] for h in covered["holds"]] == [3, 5]  # in id order, whatever order they come in
+    assert sorted(covered["holds"][0]) == sorted(["id", "code", "reason", "placed_at", "placed_by", "released_at",
+                                                  "release_reason", "released_by"])
+    base = digest.record_digest(fixed_record(), 2, holds=HOLDS)
+    for change in ({"reason": "改"}, {"placed_at": T - dt.timedelta(seconds=1)}, {"placed_by": "别人"},
+                   {"released_at": None}, {"release_reason": "无"}, {"released_by": None}, {"code": "X"}):
+        assert digest.record_digest(fixed_record(), 2, holds=[replace(HOLDS[0], **change), HOLDS[1]]) != base
+    assert digest.record_digest(fixed_record(), 2, holds=HOLDS[1:]) != base  # a hold deleted
 
 
 def test_version_1_covers_exactly_these_fields() -> None:

@@ -299,6 +299,20 @@ class CatalogueContract(LedgerContract, FeeContract):
         assert every[0].released_at == T0 + dt.timedelta(days=1) and every[0].release_reason == "结案"
         assert cat.record(code).status is Status.HELD  # type: ignore[union-attr]
 
+    def test_holds_name_who_placed_and_released_them_and_are_listed_whole(self, cat: Catalogue) -> None:
+        rid, code = file_one(cat)
+        other, other_code = file_one(cat)
+        with cat.transaction():
+            first = cat.place_hold(rid, reason="诉讼", at=T0, by="王芳")
+            cat.place_hold(other, reason="纠纷", at=T0, by=None)
+            released = cat.release_hold(first.id, reason="结案", at=T0 + dt.timedelta(days=1), by="李主任")
+        assert (first.placed_by, first.released_by) == ("王芳", None)
+        assert (released.id, released.placed_by, released.released_by, released.release_reason) == (
+            first.id, "王芳", "李主任", "结案")
+        assert [(h.code, h.reason, h.active) for h in cat.all_holds()] == [(code, "诉讼", False),
+                                                                          (other_code, "纠纷", True)]
+        assert cat.unsealed_holds() == []  # holds placed through the catalogue are stated by their audit entry
+
     def test_a_disposed_record_keeps_its_entry_but_loses_its_content(self, cat: Catalogue) -> None:
         rid, code = file_one(cat, text="内容", sha="d" * 64)
         with cat.transaction():

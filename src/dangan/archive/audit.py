@@ -53,6 +53,7 @@ class AuditEvent(StrEnum):
     DISPOSAL_PROPOSED = "disposal_proposed"
     DISPOSAL_REJECTED = "disposal_rejected"
     RECLASSIFIED = "reclassified"  # a record under review filed again in the right category (the new code named)
+    HOLDS_SEALED = "holds_sealed"  # holds placed before each hold was audited, stated once (the legacy seal)
 
 
 EVENT_NAMES = {
@@ -81,6 +82,7 @@ EVENT_NAMES = {
     "disposal_proposed": "提出销毁申请",
     "disposal_rejected": "驳回销毁申请",
     "reclassified": "改类",
+    "holds_sealed": "旧冻结记录纳入审计",
 }
 
 

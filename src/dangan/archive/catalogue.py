@@ -124,6 +124,8 @@ class Hold:
     placed_at: dt.datetime
     released_at: dt.datetime | None = None
     release_reason: str | None = None
+    placed_by: str | None = None  # who placed it (None: placed before dangan recorded it)
+    released_by: str | None = None
 
     @property
     def active(self) -> bool:
@@ -131,8 +133,9 @@ class Hold:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "code": self.code, "reason": self.reason, "placed_at": self.placed_at.isoformat(),
+                "placed_by": self.placed_by,
                 "released_at": self.released_at.isoformat() if self.released_at else None,
-                "release_reason": self.release_reason}
+                "release_reason": self.release_reason, "released_by": self.released_by}
 
 
 @dataclass(frozen=True)
@@ -517,12 +520,37 @@ class Texts(Protocol):
         ...
 
 
-class Holds(Protocol):
-    def place_hold(self, record_id: int, *, reason: str, at: dt.datetime) -> Hold: ...
+def hold_of_row(row: Any) -> Hold:
+    """A hold from a catalogue row (``holds.*`` with the record's ``code``), either backend."""
+    return Hold(row["id"], row["code"], row["reason"], dt.datetime.fromisoformat(row["placed_at"]),
+                dt.datetime.fromisoformat(row["released_at"]) if row["released_at"] else None,
+                row["release_reason"], row["placed_by"], row["released_by"])
 
-    def release_hold(self, hold_id: int, *, reason: str, at: dt.datetime) -> None: ...
+
+class Holds(Protocol):
+    """Holds (冻结).  Each hold placed or released is stated in the audit trail (its fields, see
+    :func:`dangan.archive.digest.hold_statement`); holds placed before dangan did so are *unsealed* until
+    the archive states them once (:meth:`unsealed_holds`, :meth:`mark_sealed`)."""
+
+    def place_hold(self, record_id: int, *, reason: str, at: dt.datetime, by: str | None = None) -> Hold:
+        """A new hold (sealed: its placing is audited in the same transaction)."""
+        ...
+
+    def release_hold(self, hold_id: int, *, reason: str, at: dt.datetime, by: str | None = None) -> Hold:
+        """The hold, released."""
+        ...
 
     def holds(self, record_id: int, *, active_only: bool = True) -> list[Hold]: ...
+
+    def all_holds(self) -> list[Hold]:
+        """Every hold of every record, released ones included, in id order (for verify)."""
+        ...
+
+    def unsealed_holds(self) -> list[Hold]:
+        """Holds the audit trail has never stated (placed before it did), in id order."""
+        ...
+
+    def mark_sealed(self, hold_ids: Iterable[int]) -> None: ...
 
 
 class DisposalMarks(Protocol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from dangan.archive.catalogue import AuditHead, Catalogue, open_catalogue
 from dangan.archive.digest import record_digest
@@ -87,7 +88,20 @@ def compare(source: Catalogue, target: Catalogue, source_counts: dict[str, int],
     theirs = {r.archival_code: r for r in target.records()}
     mine = source.records()
     out.records = len(mine)
-    out.digest_mismatches = [r.archival_code for r in mine
-                             if r.archival_code not in theirs or record_digest(r) != record_digest(theirs[r.archival_code])]
+    my_holds, their_holds = _holds_by_code(source), _holds_by_code(target)
+
+    def same(r: Any) -> bool:
+        other = theirs.get(r.archival_code)
+        return other is not None and (record_digest(r, holds=my_holds.get(r.archival_code, []))
+                                      == record_digest(other, holds=their_holds.get(r.archival_code, [])))
+
+    out.digest_mismatches = [r.archival_code for r in mine if not same(r)]
     out.heads = (source.audit_head(), target.audit_head())
+    return out
+
+
+def _holds_by_code(catalogue: Catalogue) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for h in catalogue.all_holds():
+        out.setdefault(h.code, []).append(h)
     return out

@@ -180,12 +180,13 @@ class Archive(Custody):
         self.register_renderer = register_renderer
         self.store.ensure()
         self.reconcile_report = ReconcileReport()
-        if self.store.stale_temp_entries():  # a filing died here (others' in-flight work is left alone)
+        if self.store.stale_temp_entries():  # a filing died here, or tmp/ holds a file not dangan's
             self.reconcile_report = self.reconcile()
         if self.store.orphan_files():
             removed = self.remove_filed_orphans()
             if removed:
                 self.reconcile_report = dataclasses.replace(self.reconcile_report, removed_copies=removed)
+        self.seal_legacy_holds()
         self._anchor_first_of_day()
 
     @classmethod
@@ -443,7 +444,7 @@ class Archive(Custody):
             self._store_file(att, record_id, series, role=att.role, name=f"{code}-{kind}-{n}", published=published)
         record = self.get(code)
         self._audit_change(AuditEvent.FILED, record, original_name=mask_text(p.original_name), sha256=p.sha256,
-                           source=str(record.source), **audit)
+                           source=str(record.source), hold_rows=(), **audit)  # a new record has no holds
         return record
 
     def _number_keys(self, *texts: str | None) -> builtins.list[str]:
@@ -532,9 +533,14 @@ class Archive(Custody):
         self._audit(AuditEvent.DUPLICATE, code=record.archival_code,
                     details={"source_name": source_name, "sha256": sha256})
 
-    def _audit_change(self, event: AuditEvent, record: Record, **details: Any) -> None:
+    def _audit_change(self, event: AuditEvent, record: Record, *, hold_rows: Sequence[Hold] | None = None,
+                      **details: Any) -> None:
+        """Audit a change of ``record`` with its digest, which covers its holds (``hold_rows``: all of them,
+        released ones included; None: read from the catalogue)."""
+        if hold_rows is None:
+            hold_rows = self.catalogue.holds(record.id, active_only=False)
         self._audit(event, code=record.archival_code, details={
-            **details, "digest": digest.record_digest(record), "digest_version": digest.CURRENT})
+            **details, "digest": digest.record_digest(record, holds=hold_rows), "digest_version": digest.CURRENT})
 
     # ---------------------------------------------------------------- metadata
 
@@ -640,8 +646,9 @@ class Archive(Custody):
                     raise RetentionError("该档案已销毁，不能冻结", code=record.archival_code)
             out = []
             for record in records:
-                self.catalogue.place_hold(record.id, reason=reason, at=self.clock.now())
-                out.append(self._set_status(record, AuditEvent.HOLD, reason=reason))
+                hold = self.catalogue.place_hold(record.id, reason=reason, at=self.clock.now(), by=self._actor_name)
+                out.append(self._set_status(record, AuditEvent.HOLD, reason=reason,
+                                            holds=[digest.hold_statement(hold)]))
         self._notify([(ArchiveEvent.HOLD, r) for r in out])
         return out
 
@@ -654,11 +661,32 @@ class Archive(Custody):
                 active = self.catalogue.holds(record.id, active_only=True)
                 if not active:
                     raise RetentionError("该档案没有未解除的冻结", code=record.archival_code)
-                for hold in active if all_holds else active[:1]:
-                    self.catalogue.release_hold(hold.id, reason=reason, at=self.clock.now())
-                out.append(self._set_status(record, AuditEvent.RELEASE, reason=reason))
+                released = [self.catalogue.release_hold(hold.id, reason=reason, at=self.clock.now(),
+                                                        by=self._actor_name)
+                            for hold in (active if all_holds else active[:1])]
+                out.append(self._set_status(record, AuditEvent.RELEASE, reason=reason,
+                                            holds=[digest.hold_statement(h) for h in released]))
         self._notify([(ArchiveEvent.RELEASE, r) for r in out])
         return out
+
+    @property
+    def _actor_name(self) -> str | None:
+        return self.actor.name if self.actor else None
+
+    def seal_legacy_holds(self) -> int:
+        """State in the audit trail, once, the holds placed before dangan stated each hold there (dangan
+        0.2 and earlier); from then on verify finds them edited or deleted like any other.  The number
+        sealed (0: none were waiting).  Runs when the archive opens; what was changed before it cannot be
+        seen (the README says so)."""
+        if not self.catalogue.unsealed_holds():
+            return 0
+        with self.catalogue.transaction():
+            holds = self.catalogue.unsealed_holds()
+            if holds:
+                self._audit(AuditEvent.HOLDS_SEALED, code=None,
+                            details={"holds": [digest.hold_statement(h) for h in holds]})
+                self.catalogue.mark_sealed(h.id for h in holds)
+        return len(holds)
 
     def _set_status(self, record: Record, event: AuditEvent, **details: Any) -> Record:
         active = len(self.catalogue.holds(record.id, active_only=True))
@@ -794,8 +822,11 @@ class Archive(Custody):
             removed = [p.name for p in self.store.clear_temp()]
             rows = {e.path: e for e in self.catalogue.file_entries()}
             on_disk = set(self.store.walk_files())
+            # files without a row, and whatever someone else put into tmp/: set aside and named, once
             orphans = [str(self.store.move_to_orphans(self.store.abs(rel)).relative_to(self.store.root))
                        for rel in sorted(on_disk - rows.keys())]
+            orphans += [str(self.store.move_to_orphans(p).relative_to(self.store.root))
+                        for p in self.store.foreign_temp_entries()]
             finished = [rel for rel in sorted(on_disk & rows.keys()) if rows[rel].destroyed and self.store.destroy(rel)]
             missing = [(rows[rel].code, rel) for rel in sorted(rows.keys() - on_disk) if not rows[rel].destroyed]
             report = ReconcileReport(removed, orphans, missing, finished)

@@ -37,6 +37,16 @@ STALE_AFTER_SECONDS = 6 * 3600
 HOST = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "localhost"
 
 
+#: The names dangan gives its temporary files: ``<host>~<pid>~<uuid hex><suffix>``, and dangan 0.1's
+#: ``<pid>-<uuid hex><suffix>``.  Anything else in tmp/ was put there by someone else.
+OWN_TEMP_NAME = re.compile(r"^(?:[A-Za-z0-9._-]+~\d+~[0-9a-f]+|\d+-[0-9A-Za-z]+)(?:\.[A-Za-z0-9]+)*$")
+
+
+def is_own_temp(path: Path) -> bool:
+    """Whether ``path`` (in tmp/) is named as dangan names its temporary files (see :data:`OWN_TEMP_NAME`)."""
+    return bool(OWN_TEMP_NAME.match(path.name))
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -160,19 +170,27 @@ class Store:
         return sorted(self.tmp_dir.iterdir())
 
     def stale_temp_entries(self) -> list[Path]:
-        """Temporary files left by a filing that died (see :func:`is_stale_temp`)."""
-        return [p for p in self.temp_entries() if is_stale_temp(p)]
+        """Temporary files left by a filing that died (see :func:`is_stale_temp`), and files not dangan's."""
+        return [p for p in self.temp_entries() if not is_own_temp(p) or is_stale_temp(p)]
 
     def clear_temp(self) -> list[Path]:
-        """Remove the stale temporary files (a live process's — an upload being queued — stay)."""
+        """Remove dangan's stale temporary files (a live process's — an upload being queued — stay).
+
+        Files in tmp/ that dangan did not name are not its to remove: :meth:`foreign_temp_entries`."""
         removed = []
         for p in self.stale_temp_entries():
+            if not is_own_temp(p):
+                continue
             if p.is_dir():
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 p.unlink(missing_ok=True)
             removed.append(p)
         return removed
+
+    def foreign_temp_entries(self) -> list[Path]:
+        """What lies in tmp/ under a name dangan never gives (put there by hand, or hidden)."""
+        return [p for p in self.temp_entries() if not is_own_temp(p)]
 
     def walk_files(self) -> list[str]:
         """Relative paths of every file under files/."""

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dangan.archive import audit
+from dangan.archive import audit, holdcheck
 from dangan.archive.audit import AuditEntry
-from dangan.archive.catalogue import Catalogue
+from dangan.archive.catalogue import Catalogue, Hold
 from dangan.archive.digest import record_digest
 from dangan.archive.model import Record, StoredFile
 from dangan.archive.store import Store
@@ -34,6 +34,7 @@ WHOLE_FILE_LIMIT = 64 * 1024 * 1024  # read files up to this size at once (hash 
 PROPERTIES = {
     "hash": "真实性",
     "digest": "真实性",
+    "holds": "真实性",
     "missing": "完整性",
     "extra": "完整性",
     "sequence": "完整性",
@@ -47,6 +48,7 @@ PROPERTIES = {
 CHECK_NAMES = {
     "hash": "文件哈希与目录一致",
     "digest": "目录记录与审计记录一致（目录未被改动）",
+    "holds": "冻结记录与审计记录一致",
     "missing": "目录中的文件都存在",
     "extra": "没有目录以外的文件",
     "sequence": "件号连续无缺号",
@@ -139,7 +141,9 @@ def run_verify(catalogue: Catalogue, store: Store, *, extra_checks: Sequence[Che
     report.problems += [Problem("audit", p) for p in audit.check_chain(entries)]
     if anchor_check is not None:
         report.problems += [Problem("audit", p) for p in anchor_check(entries)]
-    report.problems += _check_digests(records, entries)
+    holds = catalogue.all_holds()
+    report.problems += _check_digests(records, entries, holds)
+    report.problems += [Problem("holds", message, code) for code, message in holdcheck.check(holds, entries)]
     report.problems += _check_leftovers(store, entries)
     for check in extra_checks:
         name = getattr(check, "name", getattr(check, "__name__", "extra"))
@@ -250,8 +254,12 @@ def _check_leftovers(store: Store, entries: list[AuditEntry]) -> list[Problem]:
     for e in entries:
         if e.event == "reconcile" and isinstance(e.details, dict):
             explained.update(str(x) for x in e.details.get("orphans", []))
+    def named(rel: str) -> bool:  # the file, or a folder it lies in, was named by a reconcile
+        parts = rel.split("/")
+        return any("/".join(parts[:n]) in explained for n in range(1, len(parts) + 1))
+
     problems = [Problem("extra", "orphans/ 中有不是启动核对移入的文件（来历不明）", None, rel)
-                for rel in store.orphan_files() if rel not in explained]
+                for rel in store.orphan_files() if not named(rel)]
     problems += [Problem("extra", "tmp/ 中有已结束的归档留下的临时文件", None, str(p.relative_to(store.root)))
                  for p in store.stale_temp_entries()]
     return problems
@@ -289,9 +297,9 @@ def _check_metadata(records: list[Record]) -> list[Problem]:
     return problems
 
 
-def _digest_or_none(record: Record, version: int) -> str | None:
+def _digest_or_none(record: Record, version: int, holds: Sequence[Hold]) -> str | None:
     try:
-        return record_digest(record, version)
+        return record_digest(record, version, holds=holds)
     except ValueError:  # a version this program does not know: cannot vouch for it
         return None
 
@@ -306,7 +314,10 @@ def _check_doc_numbers(records: list[Record]) -> list[Problem]:
             for number, codes in sorted(by_number.items()) if len(codes) > 1]
 
 
-def _check_digests(records: list[Record], entries: list[AuditEntry]) -> list[Problem]:
+def _check_digests(records: list[Record], entries: list[AuditEntry], holds: Sequence[Hold]) -> list[Problem]:
+    holds_of: dict[str, list[Hold]] = {}
+    for h in holds:
+        holds_of.setdefault(h.code, []).append(h)
     last: dict[str, tuple[str, int]] = {}
     for e in entries:
         details = e.details
@@ -317,7 +328,7 @@ def _check_digests(records: list[Record], entries: list[AuditEntry]) -> list[Pro
         expected = last.get(r.archival_code)
         if expected is None:
             problems.append(Problem("digest", "审计记录中没有这件档案的归档记录", r.archival_code))
-        elif expected[0] != _digest_or_none(r, expected[1]):
+        elif expected[0] != _digest_or_none(r, expected[1], holds_of.get(r.archival_code, [])):
             problems.append(Problem("digest", "目录记录与审计记录不符（目录被直接改动）", r.archival_code))
     codes = {r.archival_code for r in records}
     problems += [Problem("digest", "审计记录中有这件档案，但目录中没有（目录记录被删除）", code)

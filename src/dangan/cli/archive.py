@@ -148,7 +148,8 @@ def _show_lines(record: Any, expiry: dt.date | None, holds: list[Any]) -> list[t
         pages = f"，{f.page_count} 页" if f.page_count else ""
         role = ROLE_NAMES.get(str(f.role), str(f.role))
         lines.append((role, f"{f.path}（{f.format}，{f.size} 字节{pages}，原名 {f.original_name}）{state}"))
-    lines += [("冻结", f"#{h.id} {h.reason}（{h.placed_at:%Y-%m-%d}）") for h in holds]
+    lines += [("冻结", f"#{h.id} {h.reason}（{h.placed_at:%Y-%m-%d}{'，' + h.placed_by if h.placed_by else ''}）")
+              for h in holds]
     if record.needs_review:
         lines.append(("待复核", "是"))
     return lines
@@ -304,8 +305,9 @@ def hold_list_command(ctx: click.Context, code: str, as_json: bool) -> None:
         echo_json([h.to_dict() for h in holds])
         return
     for h in holds:
-        state = f"已解除 {h.released_at:%Y-%m-%d}（{h.release_reason}）" if h.released_at else "冻结中"
-        click.echo(f"#{h.id} {h.placed_at:%Y-%m-%d} {h.reason}  {state}")
+        by = f"（{h.released_by}）" if h.released_by else ""
+        state = f"已解除 {h.released_at:%Y-%m-%d}{by}：{h.release_reason}" if h.released_at else "冻结中"
+        click.echo(f"#{h.id} {h.placed_at:%Y-%m-%d} {h.reason}{'（' + h.placed_by + '）' if h.placed_by else ''}  {state}")
 
 
 # ------------------------------------------------------------ retention group

@@ -44,6 +44,7 @@ from dangan.archive.catalogue import (
     NewRecord,
     RecordQuery,
     UserAccount,
+    hold_of_row,
 )
 from dangan.archive.digest import canonical
 from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
@@ -204,26 +205,37 @@ class PostgresCatalogue(PostgresLedgerTables, QueuePart):
 
     # -- holds and disposal ----------------------------------------------------
 
-    def place_hold(self, record_id: int, *, reason: str, at: dt.datetime) -> Hold:
-        row = self._db.write("INSERT INTO holds (record_id, reason, placed_at) VALUES (%s, %s, %s) RETURNING id",
-                             (record_id, reason, at.isoformat())).fetchone()
+    def place_hold(self, record_id: int, *, reason: str, at: dt.datetime, by: str | None = None) -> Hold:
+        row = self._db.write("INSERT INTO holds (record_id, reason, placed_at, placed_by, sealed) "
+                             "VALUES (%s, %s, %s, %s, true) RETURNING id",
+                             (record_id, reason, at.isoformat(), by)).fetchone()
         assert row is not None
         return self._holds("h.id = %s", (row["id"],))[0]
 
-    def release_hold(self, hold_id: int, *, reason: str, at: dt.datetime) -> None:
-        self._db.write("UPDATE holds SET released_at = %s, release_reason = %s WHERE id = %s",
-                       (at.isoformat(), reason, hold_id))
+    def release_hold(self, hold_id: int, *, reason: str, at: dt.datetime, by: str | None = None) -> Hold:
+        self._db.write("UPDATE holds SET released_at = %s, release_reason = %s, released_by = %s WHERE id = %s",
+                       (at.isoformat(), reason, by, hold_id))
+        return self._holds("h.id = %s", (hold_id,))[0]
 
     def holds(self, record_id: int, *, active_only: bool = True) -> list[Hold]:
         extra = " AND h.released_at IS NULL" if active_only else ""
         return self._holds("h.record_id = %s" + extra, (record_id,))
 
+    def all_holds(self) -> list[Hold]:
+        return self._holds("true", ())
+
+    def unsealed_holds(self) -> list[Hold]:
+        return self._holds("NOT h.sealed", ())
+
+    def mark_sealed(self, hold_ids: Iterable[int]) -> None:
+        ids = list(hold_ids)
+        if ids:
+            self._db.write("UPDATE holds SET sealed = true WHERE id = ANY(%s)", (ids,))
+
     def _holds(self, where: str, params: tuple[Any, ...]) -> list[Hold]:
         rows = self._db.all("SELECT h.*, r.archival_code AS code FROM holds h JOIN records r ON r.id = h.record_id "
                             f"WHERE {where} ORDER BY h.id", params)
-        return [Hold(r["id"], r["code"], r["reason"], dt.datetime.fromisoformat(r["placed_at"]),
-                     dt.datetime.fromisoformat(r["released_at"]) if r["released_at"] else None,
-                     r["release_reason"]) for r in rows]
+        return [hold_of_row(r) for r in rows]
 
     def mark_disposed(self, record_id: int, *, at: dt.datetime) -> None:
         self._db.write("UPDATE records SET status = %s, disposed_at = %s WHERE id = %s",

@@ -271,6 +271,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE TABLE intake_attempts (job_id bigint NOT NULL, at text NOT NULL);
     CREATE INDEX intake_attempts_job ON intake_attempts (job_id);
     """,
+    # 6: who placed and released each hold; whether the audit trail states it (SQLite's migration 8)
+    """
+    ALTER TABLE holds ADD COLUMN placed_by text;
+    ALTER TABLE holds ADD COLUMN released_by text;
+    ALTER TABLE holds ADD COLUMN sealed boolean NOT NULL DEFAULT false;
+    """,
 )
 
 

@@ -34,6 +34,7 @@ from dangan.archive.catalogue import (
     NewRecord,
     RecordQuery,
     UserAccount,
+    hold_of_row,
 )
 from dangan.archive.model import FileRole, Record, Source, Status, StoredFile
 from dangan.archive.sqlite.ledger import LedgerTables
@@ -236,27 +237,35 @@ class SqliteCatalogue(LedgerTables, QueuePart):
 
     # -- holds and disposal ----------------------------------------------------
 
-    def place_hold(self, record_id: int, *, reason: str, at: dt.datetime) -> Hold:
+    def place_hold(self, record_id: int, *, reason: str, at: dt.datetime, by: str | None = None) -> Hold:
         conn = self._write()
-        cur = conn.execute("INSERT INTO holds (record_id, reason, placed_at) VALUES (?, ?, ?)",
-                           (record_id, reason, at.isoformat()))
+        cur = conn.execute("INSERT INTO holds (record_id, reason, placed_at, placed_by, sealed) VALUES (?, ?, ?, ?, 1)",
+                           (record_id, reason, at.isoformat(), by))
         return self._holds("h.id = ?", (cur.lastrowid,))[0]
 
-    def release_hold(self, hold_id: int, *, reason: str, at: dt.datetime) -> None:
-        self._write().execute("UPDATE holds SET released_at = ?, release_reason = ? WHERE id = ?",
-                              (at.isoformat(), reason, hold_id))
+    def release_hold(self, hold_id: int, *, reason: str, at: dt.datetime, by: str | None = None) -> Hold:
+        self._write().execute("UPDATE holds SET released_at = ?, release_reason = ?, released_by = ? WHERE id = ?",
+                              (at.isoformat(), reason, by, hold_id))
+        return self._holds("h.id = ?", (hold_id,))[0]
 
     def holds(self, record_id: int, *, active_only: bool = True) -> list[Hold]:
         extra = " AND h.released_at IS NULL" if active_only else ""
         return self._holds("h.record_id = ?" + extra, (record_id,))
 
+    def all_holds(self) -> list[Hold]:
+        return self._holds("1 = 1", ())
+
+    def unsealed_holds(self) -> list[Hold]:
+        return self._holds("h.sealed = 0", ())
+
+    def mark_sealed(self, hold_ids: Iterable[int]) -> None:
+        self._write().executemany("UPDATE holds SET sealed = 1 WHERE id = ?", [(i,) for i in hold_ids])
+
     def _holds(self, where: str, params: tuple[Any, ...]) -> list[Hold]:
         rows = self._conn().execute(
             "SELECT h.*, r.archival_code AS code FROM holds h JOIN records r ON r.id = h.record_id "
             f"WHERE {where} ORDER BY h.id", params)
-        return [Hold(r["id"], r["code"], r["reason"], dt.datetime.fromisoformat(r["placed_at"]),
-                     dt.datetime.fromisoformat(r["released_at"]) if r["released_at"] else None,
-                     r["release_reason"]) for r in rows]
+        return [hold_of_row(r) for r in rows]
 
     def mark_disposed(self, record_id: int, *, at: dt.datetime) -> None:
         conn = self._write()

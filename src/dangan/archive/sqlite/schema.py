@@ -287,6 +287,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE TABLE intake_attempts (job_id INTEGER NOT NULL, at TEXT NOT NULL);
     CREATE INDEX intake_attempts_job ON intake_attempts (job_id);
     """,
+    # 8: who placed and released each hold; whether the audit trail states the hold (holds placed before
+    #    this are stated once, by the archive's legacy seal: Archive.seal_legacy_holds)
+    """
+    ALTER TABLE holds ADD COLUMN placed_by TEXT;
+    ALTER TABLE holds ADD COLUMN released_by TEXT;
+    ALTER TABLE holds ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 
