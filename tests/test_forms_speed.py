@@ -3,7 +3,9 @@ batch PDFs written a chunk at a time then split per document."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -11,7 +13,7 @@ from pypdf import PdfReader
 
 from dangan.config import Workspace
 from dangan.forms import fonts as fast
-from dangan.forms import generate, load_form, render_form
+from dangan.forms import generate, load_form, render_form, sheets
 from dangan.forms.catalog import builtin_dir
 from dangan.forms.glyphs import find_missing
 from forms_helpers import pdf_text, squash
@@ -84,3 +86,51 @@ def test_batch_in_worker_processes_matches(ws: Workspace, tmp_path: Path) -> Non
     assert len(PdfReader(str(result.merged)).pages) == 45
     last = result.documents[-1]
     assert "45栋145室" in squash(pdf_text(last.files["pdf"]))
+
+
+# -- notices laid out as one document (sheets.py) ----------------------------------------------
+
+
+def _page(*anchors: str) -> SimpleNamespace:
+    return SimpleNamespace(anchors={a: (0, 0, 1, 1) for a in anchors})
+
+
+def test_sheets_are_cut_at_the_body_and_joined_one_per_page() -> None:
+    a = '<html><head><title>缴费通知单 JF-2026-0001 &amp; 1</title></head><body class="paper-A5 flow">甲</body></html>'
+    b = '<html><head><title>缴费通知单 JF-2026-0002</title></head><body class="paper-A5 flow long-title">乙</body></html>'
+    first, second = sheets.parse_sheet(a), sheets.parse_sheet(b)
+    assert first is not None and second is not None
+    assert (first.title, first.classes, first.inner) == ("缴费通知单 JF-2026-0001 & 1", "paper-A5 flow", "甲")
+    joined = sheets.join([first, second])
+    assert joined.count('<div class="sheet ') == 2 and "paper-A5 flow long-title" in joined
+    assert joined.index("甲") < joined.index("乙") and joined.count("<body>") == 1
+    assert sheets.parse_sheet("<html><body>1</body><body>2</body></html>") is None
+    assert sheets.parse_sheet("<html><p>no body</p></html>") is None
+
+
+def test_pages_are_assigned_to_the_sheet_that_started_them() -> None:
+    p = sheets.ID_PREFIX
+    pages = [_page(f"{p}0"), _page(f"{p}1", "x"), _page(), _page(f"{p}1"), _page(f"{p}2")]
+    assert sheets.pages_per_sheet(pages, 3) == [[0], [1, 2, 3], [4]]
+
+
+def test_a_frame_without_the_one_sheet_layout_still_codes_every_page(ws: Workspace, tmp_path: Path) -> None:
+    """A workspace's own _base/base.html (no ``flow``): notices lay out with the header on every page,
+    and each page still gets its QR code (stamped after layout)."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    from dangan.docnumber import parse_qr
+
+    base = (builtin_dir() / "_base" / "base.html").read_text(encoding="utf-8")
+    old = re.sub(r"\{% if flow %\}.*?\{% endif %\}", "", base)
+    assert "flow" not in old
+    (ws.templates_dir / "_base").mkdir(parents=True, exist_ok=True)
+    (ws.templates_dir / "_base" / "base.html").write_text(old, encoding="utf-8")
+    result = generate(ws, "payment-notice", batch=_csv(tmp_path / "b.csv", 3), merge=True, out_dir=tmp_path / "o",
+                      workers=1)
+    assert result.merged is not None
+    found = [[parse_qr(b.text) for b in zxingcpp.read_barcodes(page.render(scale=150 / 72).to_pil())]
+             for page in pdfium.PdfDocument(str(result.merged))]
+    assert [(c[0].doc_number, c[0].page, c[0].pages) for c in found] == [
+        (d.doc_number, 1, 1) for d in result.documents]

@@ -21,7 +21,8 @@ from dangan.errors import FormError
 from dangan.forms.catalog import DEFINITION, FormDef, _form_folders, _load_folder, template_dirs
 from dangan.forms.filters import html_loader, make_env
 
-CONTEXT_NAMES = {"form", "doc_number", "today", "company", "fees", "qr", "page_size", "density", "blank_rows", "signatures", "self"}
+CONTEXT_NAMES = {"form", "doc_number", "today", "company", "fees", "qr", "page_size", "density", "blank_rows", "signatures", "self",
+                 "flow", "qr_src"}
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _DOCX_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")

@@ -18,19 +18,20 @@ from typing import Any
 
 from dangan.clock import SYSTEM, Clock
 from dangan.config import Workspace
+from dangan.docnumber import qr_payload
 from dangan.errors import FormError, GlyphError, InputError
-from dangan.forms import numbering
+from dangan.forms import numbering, sheets
 from dangan.forms.catalog import FormDef, load_form, template_dirs
 from dangan.forms.context import build_context, jsonable, settings
 from dangan.forms.document import GeneratedDocument
 from dangan.forms.fields import FieldDef, mask_values
 from dangan.forms.glyphs import find_missing, labels_of
 from dangan.forms.inputs import read_data, read_sheet
-from dangan.forms.pagecodes import documents_codes, page_codes, stamp
-from dangan.forms.qr import qr_png
+from dangan.forms.pagecodes import page_codes, stamp
+from dangan.forms.qr import qr_data_uri, qr_png
 from dangan.forms.render_docx import render_docx
 from dangan.forms.render_html import render_html
-from dangan.forms.render_pdf import PDF_OPTIONS, merge_documents, merge_pdfs, pdf_engine, split_pdf
+from dangan.forms.render_pdf import LaidOut, merge_pdfs, pdf_engine, split_pdf, write_pages
 from dangan.forms.validate import combine, derive_values, derived_checks, validate_data
 from dangan.fsutil import TMP_PREFIX, atomic_write_bytes, safe_filename
 
@@ -155,50 +156,125 @@ def render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str]
     return _render_job(ws, form, job, formats=formats, out_dir=out_dir, strict=strict, today=today)[0]
 
 
-DENSITIES = ("normal", "compact", "dense")  # body classes of _base/style.css, each tighter than the last
+DENSITIES = ("normal", "compact", "dense")  # classes of _base/style.css, each tighter than the last
 
 
-def lay_out(form: FormDef, ctx: Mapping[str, Any], dirs: tuple[Path, ...]) -> Any:
-    """The laid-out PDF document.  A notice goes to one sheet: when it does not fit, it is laid out
-    again tighter (compact, then dense) — one layout for all but the fullest notices."""
-    engine = pdf_engine(dirs)
-    levels = DENSITIES if form.kind == "notice" else DENSITIES[:1]
+def _html(dirs: tuple[Path, ...], form: FormDef, ctx: Mapping[str, Any], level: str, *, flow: bool) -> str | None:
+    """The document's HTML at density ``level``.  ``flow``: as one sheet (sheets.py), with the QR code of
+    page 1 of 1 in it; None when the template's frame has no one-sheet layout (a workspace's own
+    ``_base/base.html``), which then lays out with the header on every page."""
+    if not flow:
+        return render_html(dirs, form.id, {**ctx, "density": level})
+    qr_src = qr_data_uri(qr_payload(ctx["doc_number"], form.id, page=1, pages=1))
+    html = render_html(dirs, form.id, {**ctx, "density": level, "flow": True, "qr_src": qr_src})
+    return html if qr_src in html else None
+
+
+def _laid_out(form: FormDef, html: str, dirs: tuple[Path, ...], *, coded: bool) -> LaidOut:
+    doc = pdf_engine(dirs).render(html, base_url=form.folder, form_id=form.id)
+    return LaidOut(pages=list(doc.pages), document=doc, title=doc.metadata.title or "", coded=coded)
+
+
+def lay_out(form: FormDef, ctx: Mapping[str, Any], dirs: tuple[Path, ...],
+            levels: Sequence[str] = DENSITIES) -> LaidOut:
+    """The laid-out PDF document.  A notice goes to one sheet, its header at the top of the page:
+    when it does not fit, it is laid out again tighter (compact, then dense) — one layout for all but
+    the fullest notices; one too full even then runs on to more pages, each with the header and its
+    own QR code (as every page of a register or report)."""
+    if form.kind != "notice":
+        return _laid_out(form, _html(dirs, form, ctx, DENSITIES[0], flow=False) or "", dirs, coded=False)
     for level in levels:
-        html = render_html(dirs, form.id, {**ctx, "density": level})
-        doc = engine.render(html, base_url=form.folder, form_id=form.id)
-        if len(doc.pages) == 1:
+        html = _html(dirs, form, ctx, level, flow=True)
+        if html is None:
+            return _lay_out_running(form, ctx, dirs, levels)
+        laid = _laid_out(form, html, dirs, coded=True)
+        if len(laid.pages) == 1:
+            return laid
+    return _laid_out(form, _html(dirs, form, ctx, levels[-1], flow=False) or "", dirs, coded=False)
+
+
+def _lay_out_running(form: FormDef, ctx: Mapping[str, Any], dirs: tuple[Path, ...],
+                     levels: Sequence[str]) -> LaidOut:
+    """A notice whose frame has no one-sheet layout: header on every page, tighter until it fits."""
+    for level in levels:
+        laid = _laid_out(form, _html(dirs, form, ctx, level, flow=False) or "", dirs, coded=False)
+        if len(laid.pages) == 1:
             break
-    return doc
+    return laid
+
+
+def lay_out_many(form: FormDef, contexts: Sequence[Mapping[str, Any]], dirs: tuple[Path, ...]) -> list[LaidOut]:
+    """Each document laid out; several notices as ONE WeasyPrint document (sheets.py), and a notice
+    that does not keep to its sheet there laid out again alone, tighter (lay_out)."""
+    if form.kind != "notice" or len(contexts) < 2:
+        return [lay_out(form, ctx, dirs) for ctx in contexts]
+    htmls = [_html(dirs, form, ctx, DENSITIES[0], flow=True) for ctx in contexts]
+    parsed = [sheets.parse_sheet(h) if h is not None else None for h in htmls]
+    cut = [p for p in parsed if p is not None]
+    if len(cut) != len(parsed):
+        return [lay_out(form, ctx, dirs) for ctx in contexts]
+    doc = pdf_engine(dirs).render(sheets.join(cut), base_url=form.folder, form_id=form.id)
+    out = []
+    for ctx, sheet, pages in zip(contexts, cut, sheets.pages_per_sheet(doc.pages, len(cut)), strict=True):
+        if len(pages) == 1:
+            out.append(LaidOut(pages=[doc.pages[pages[0]]], document=doc, title=sheet.title, coded=True))
+        else:
+            out.append(lay_out(form, ctx, dirs, levels=DENSITIES[1:]))
+    return out
+
+
+def pdf_bytes(laid: LaidOut, doc_number: str, form_id: str) -> bytes:
+    """One laid-out document as its PDF/A file, each page with its QR code."""
+    data = write_pages([laid])
+    return data if laid.coded else stamp(data, page_codes(laid, doc_number, form_id))
+
+
+@dataclass
+class _Begun:
+    """A job with its template context, ready to lay out."""
+
+    job: Job
+    ctx: dict[str, Any]
+    title: str
+    warnings: list[str]
+
+
+def _begin(ws: Workspace, form: FormDef, job: Job, *, strict: bool, today: dt.date) -> _Begun:
+    assert job.doc_number is not None
+    warnings = _check_glyphs(form, job.values, strict=strict, row=job.row)
+    ctx = build_context(ws, form, job.values, job.doc_number, today=today, blank_rows=job.blank_rows)
+    return _Begun(job, ctx, doc_title(form, job.values), warnings)
 
 
 def _render_job(ws: Workspace, form: FormDef, job: Job, *, formats: Sequence[str], out_dir: Path,
-                strict: bool, today: dt.date | None = None, write_pdf: bool = True
-                ) -> tuple[GeneratedDocument, Any]:
-    """As render_job, also returning the laid-out WeasyPrint document (for merging).
-
-    With ``write_pdf=False`` the PDF is only laid out: the caller writes it
-    (a batch writes a chunk's pages at once and splits them, see _write_chunk_pdfs)."""
-    assert job.doc_number is not None
+                strict: bool, today: dt.date | None = None, write: bool = True
+                ) -> tuple[GeneratedDocument, LaidOut | None]:
+    """As render_job, also returning the laid-out PDF document (for merging)."""
     today = today or dt.date.today()
-    warnings = _check_glyphs(form, job.values, strict=strict, row=job.row)
-    ctx = build_context(ws, form, job.values, job.doc_number, today=today, blank_rows=job.blank_rows)
-    dirs = tuple(template_dirs(ws))
-    title = doc_title(form, job.values)
+    begun = _begin(ws, form, job, strict=strict, today=today)
+    laid = lay_out(form, begun.ctx, tuple(template_dirs(ws))) if "pdf" in formats else None
+    return _finish(form, begun, laid, formats=formats, out_dir=out_dir, today=today, write_pdf=write), laid
+
+
+def _finish(form: FormDef, begun: _Begun, laid: LaidOut | None, *, formats: Sequence[str], out_dir: Path,
+            today: dt.date, write_pdf: bool) -> GeneratedDocument:
+    """Write a job's files (the PDF only with ``write_pdf``: a batch writes a chunk's pages at once
+    and splits them, see _write_chunk_pdfs) and describe them."""
+    job, warnings = begun.job, list(begun.warnings)
+    assert job.doc_number is not None
     rendered: dict[str, bytes] = {}
-    laid_out = None
-    if "pdf" in formats:
-        laid_out = lay_out(form, ctx, dirs)
-        if len(laid_out.pages) > 1 and form.kind == "notice":
-            warnings.append(f"通知排不下一页（共 {len(laid_out.pages)} 页），请精简内容")
+    if laid is not None:
+        if len(laid.pages) > 1 and form.kind == "notice":
+            warnings.append(f"通知排不下一页（共 {len(laid.pages)} 页），请精简内容")
         if write_pdf:
-            rendered["pdf"] = stamp(laid_out.write_pdf(**PDF_OPTIONS), page_codes(laid_out, job.doc_number, form.id))
+            rendered["pdf"] = pdf_bytes(laid, job.doc_number, form.id)
     if "docx" in formats:
-        rendered["docx"] = render_docx(form.docx_path, form.id, ctx, qr_png=qr_png(job.doc_number, form.id))
+        rendered["docx"] = render_docx(form.docx_path, form.id, begun.ctx, qr_png=qr_png(job.doc_number, form.id))
     files: dict[str, Path] = {}
     for fmt, data in rendered.items():
-        files[fmt] = output_path(out_dir, job.doc_number, title, fmt)
+        files[fmt] = output_path(out_dir, job.doc_number, begun.title, fmt)
         atomic_write_bytes(files[fmt], data)
-    return _document(form, job, title, files, job.warnings + warnings, today), laid_out
+    return _document(form, job, begun.title, files, job.warnings + warnings, today)
 
 
 def _document(form: FormDef, job: Job, title: str, files: dict[str, Path], warnings: list[str],
@@ -408,11 +484,10 @@ class _Chunk:
 def _render_chunk(chunk: _Chunk) -> list[GeneratedDocument]:
     """Render a chunk of documents.
 
-    Each document is laid out alone (its own 第 X 页 共 Y 页); the chunk's pages
-    are then written as one PDF (one font subset, one pass of WeasyPrint's PDF
-    writer) and split with pypdf into each document's file.  With
-    ``merge_part``, the chunk's PDF is kept as one part of the merged PDF."""
-    pdf = "pdf" in chunk.formats
+    A chunk of notices is laid out as one document (sheets.py; each notice on its own sheet, with
+    its own 第 1 页 共 1 页 and QR code); the chunk's pages are then written as one PDF (one font
+    subset, one pass of WeasyPrint's PDF writer) and split with pikepdf into each document's file.
+    With ``merge_part``, the chunk's PDF is kept as one part of the merged PDF."""
     threshold = gc.get_threshold()
     if chunk.formats == ("pdf",):
         # A chunk's laid-out documents are many small objects that live until the chunk
@@ -421,36 +496,38 @@ def _render_chunk(chunk: _Chunk) -> list[GeneratedDocument]:
         # holds lxml trees, and a worker's memory grew threefold.
         gc.set_threshold(10_000, 20, 20)
     try:
-        docs, laid_out = _lay_out_chunk(chunk)
+        docs, laid = _lay_out_chunk(chunk)
     finally:
         gc.set_threshold(*threshold)
-    if pdf:
+    if laid:
         paths = [output_path(chunk.out_dir, d.doc_number, d.title, "pdf") for d in docs]
-        _write_chunk_pdfs(laid_out, docs, paths, chunk.merge_part)
+        _write_chunk_pdfs(laid, docs, paths, chunk.merge_part)
         for doc, path in zip(docs, paths, strict=True):
             doc.files = {"pdf": path, **doc.files}
-    del laid_out
+    del laid
     gc.collect()  # a chunk's garbage goes before the next chunk starts
     return docs
 
 
-def _lay_out_chunk(chunk: _Chunk) -> tuple[list[GeneratedDocument], list[Any]]:
-    docs, laid_out = [], []
-    for job in chunk.jobs:
-        doc, wp = _render_job(chunk.ws, chunk.form, job, formats=chunk.formats, out_dir=chunk.out_dir,
-                              strict=chunk.strict, today=chunk.today, write_pdf=False)
-        docs.append(doc)
-        laid_out.append(wp)
-    return docs, laid_out
+def _lay_out_chunk(chunk: _Chunk) -> tuple[list[GeneratedDocument], list[LaidOut]]:
+    begun = [_begin(chunk.ws, chunk.form, job, strict=chunk.strict, today=chunk.today) for job in chunk.jobs]
+    laid = (lay_out_many(chunk.form, [b.ctx for b in begun], tuple(template_dirs(chunk.ws)))
+            if "pdf" in chunk.formats else [])
+    docs = [_finish(chunk.form, b, laid[i] if laid else None, formats=chunk.formats, out_dir=chunk.out_dir,
+                    today=chunk.today, write_pdf=False) for i, b in enumerate(begun)]
+    return docs, laid
 
 
-def _write_chunk_pdfs(laid_out: Sequence[Any], docs: Sequence[GeneratedDocument], paths: Sequence[Path],
+def _write_chunk_pdfs(laid: Sequence[LaidOut], docs: Sequence[GeneratedDocument], paths: Sequence[Path],
                       merge_part: Path | None) -> None:
-    whole = merge_documents(laid_out)
-    whole = stamp(whole, list(documents_codes(laid_out, [d.doc_number for d in docs], docs[0].form_id)))
+    whole = write_pages(laid)
+    if not all(d.coded for d in laid):
+        whole = stamp(whole, [code for d, doc in zip(laid, docs, strict=True)
+                              for code in (page_codes(d, doc.doc_number, doc.form_id) if not d.coded
+                                           else [None] * len(d.pages))])
     if merge_part is not None:
         atomic_write_bytes(merge_part, whole)
-    for path, data in zip(paths, split_pdf(whole, laid_out), strict=True):
+    for path, data in zip(paths, split_pdf(whole, [(len(d.pages), d.title) for d in laid]), strict=True):
         atomic_write_bytes(path, data)
 
 
@@ -546,7 +623,7 @@ def generate(ws: Workspace, form_id: str, *, data: Mapping[str, Any] | Path | No
     if parts:
         try:
             result.merged = merged_path(out, form, result.documents)
-            atomic_write_bytes(result.merged, merge_pdfs(parts))
+            atomic_write_bytes(result.merged, merge_pdfs(parts, title=result.merged.stem))
         finally:
             for p in parts:
                 p.unlink(missing_ok=True)

@@ -1,4 +1,6 @@
-"""A QR code on every page of a generated PDF, naming the document and the page.
+"""A QR code on every page of a generated PDF of several pages, naming the document and the page.
+
+(A one-sheet notice carries its code in its HTML instead: sheets.py, qr.qr_data_uri.)
 
 The HTML frame (``_base/base.html``) reserves the place: an empty box
 ``id="dangan-qr"`` in the header that WeasyPrint repeats on every page.  After
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +116,3 @@ def _draw(writer: Any, page: Any, code: PageCode) -> None:
     parts = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
     page[NameObject("/Contents")] = ArrayObject(
         [writer._add_object(before), *parts, writer._add_object(after)])
-
-
-def documents_codes(documents: Sequence[Any], numbers: Sequence[str], form_id: str) -> Iterator[PageCode | None]:
-    """The codes of the pages of several laid-out documents, in order."""
-    for doc, number in zip(documents, numbers, strict=True):
-        yield from page_codes(doc, number, form_id)

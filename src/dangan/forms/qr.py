@@ -2,13 +2,16 @@
 
 Speed: each code is built with a fixed mask pattern (choosing the "best" of the
 eight masks is most of segno's time and buys nothing measurable in reading).
-The PDF gets one code per page, drawn as a one-bit image after layout
-(pagecodes.py); the DOCX gets the document's code as a PNG of 10 px per module
+A one-page PDF (a notice, laid out with its header in the page: sheets.py)
+carries its code in its HTML, as a PNG of one pixel per module drawn unsmoothed
+(:func:`qr_data_uri`); the pages of a longer PDF each get their own code,
+drawn as a one-bit image after layout (pagecodes.py); the DOCX gets the document's code as a PNG of 10 px per module
 in its header (Word lays out its pages, so that code names no page).
 """
 
 from __future__ import annotations
 
+import base64
 import io
 
 import segno
@@ -43,3 +46,9 @@ def png_bytes(code: segno.QRCode, *, scale: int) -> bytes:
 def qr_png(doc_number: str, form_id: str) -> bytes:
     """The document's code (no page) as a PNG for the DOCX header: sharp at print size."""
     return png_bytes(make_qr(qr_payload(doc_number, form_id)), scale=10)
+
+
+def qr_data_uri(payload: str) -> str:
+    """``data:image/png;base64,…`` of the code, one pixel per module (the print CSS draws it
+    unsmoothed at :data:`QR_MM`)."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(make_qr(payload), scale=1)).decode("ascii")

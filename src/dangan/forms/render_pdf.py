@@ -13,7 +13,6 @@ import atexit
 import io
 import logging
 import os
-import re
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -117,79 +116,68 @@ def pdf_engine(dirs: tuple[Path, ...]) -> PdfEngine:
     return PdfEngine(font_config=font_config, stylesheets=sheets, dirs=dirs, shared_roots=shared)
 
 
-def merge_pdfs(paths: Sequence[Path]) -> bytes:
-    """Concatenate finished PDFs (pypdf; memory stays flat for big batches)."""
-    from pypdf import PdfWriter
+@dataclass
+class LaidOut:
+    """One document's laid-out pages.  They may be some of the pages of a bigger WeasyPrint
+    document (sheets.py: a batch of notices laid out as one); ``coded``: each page carries its
+    QR code already (a one-sheet notice), else pagecodes.stamp draws them after writing."""
 
-    writer = PdfWriter()
-    for p in paths:
-        writer.append(str(p))
-    buf = io.BytesIO()
-    writer.write(buf)
-    return buf.getvalue()
-
-
-def merge_documents(documents: Sequence[Any]) -> bytes:
-    """Concatenate rendered WeasyPrint documents (one font subset for all)."""
-    pages = [page for doc in documents for page in doc.pages]
-    return documents[0].copy(pages).write_pdf(**PDF_OPTIONS)
+    pages: list[Any]
+    document: Any  # the WeasyPrint document the pages belong to
+    title: str  # the document's own title (the PDF metadata of its file)
+    coded: bool
 
 
-_DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
-_TF = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+[-+\d.]+\s+Tf\b")
+def write_pages(laid: Sequence[LaidOut]) -> bytes:
+    """The pages of ``laid``, in order, as one PDF/A-2b file: one pass of WeasyPrint's writer, one font
+    subset for all."""
+    first = laid[0]
+    if len(laid) == 1 and len(first.pages) == len(first.document.pages):
+        return first.document.write_pdf(**PDF_OPTIONS)
+    return first.document.copy([page for d in laid for page in d.pages]).write_pdf(**PDF_OPTIONS)
 
 
-def _own_resources(page: Any) -> None:
-    """WeasyPrint gives every page of a document one shared resource dictionary,
-    so a page split off would carry every image of its chunk (each notice's QR)
-    and every font any notice needed.  Keep what this page draws: its images,
-    and (when it draws no form XObject, which could use fonts of its own) its fonts."""
-    from pypdf.generic import DictionaryObject, NameObject
+def merge_pdfs(paths: Sequence[Path], title: str) -> bytes:
+    """Concatenate finished PDFs into one PDF/A-2b file titled ``title`` (pikepdf: every part stays
+    open until the whole is written, as pages copied from it read their streams then)."""
+    import contextlib
 
-    resources = page.get("/Resources")
-    contents = page.get_contents()
-    if resources is None or contents is None:
-        return
-    resources = resources.get_object()
-    data = contents.get_data()
-    copy = DictionaryObject(resources)
-    xobjects = resources.get("/XObject")
-    only_images = True
-    if xobjects:
-        used = set(_DO.findall(data))
-        own = {k: v for k, v in xobjects.get_object().items() if k[1:].encode() in used}
-        only_images = all(v.get_object().get("/Subtype") == "/Image" for v in own.values())
-        copy[NameObject("/XObject")] = DictionaryObject(own)
-    fonts = resources.get("/Font")
-    if fonts and only_images:
-        used = set(_TF.findall(data))
-        copy[NameObject("/Font")] = DictionaryObject(
-            {k: v for k, v in fonts.get_object().items() if k[1:].encode() in used})
-    page[NameObject("/Resources")] = copy
+    import pikepdf
+
+    with contextlib.ExitStack() as stack:
+        whole = stack.enter_context(pikepdf.open(paths[0]))
+        for p in paths[1:]:
+            whole.pages.extend(stack.enter_context(pikepdf.open(p)).pages)
+        pdfa.conform(whole, pdfa.DocInfo(title=title, creator_tool=_creator(whole)))
+        return pdfa.save(whole)
 
 
-def split_pdf(whole: bytes, documents: Sequence[Any]) -> Iterator[bytes]:
-    """Cut ``whole`` (the pages of ``documents``, in order) back into one PDF per document.
+def _creator(pdf: Any) -> str:
+    info = pdf.trailer.get("/Info")
+    creator = info.get("/Creator") if info is not None else None
+    return str(creator) if creator is not None else "dangan"
 
-    pypdf copies only what each document's pages use; the font subset is the
-    chunk's, so a file is a little bigger than one written alone.  Each file
-    gets its own document's title."""
-    from pypdf import PdfReader, PdfWriter
 
-    reader = PdfReader(io.BytesIO(whole))
-    info = {k: v for k, v in (reader.metadata or {}).items() if isinstance(v, str)}
-    start = 0
-    for doc in documents:
-        writer = PdfWriter()
-        for page in reader.pages[start:start + len(doc.pages)]:
-            _own_resources(page)
-            writer.add_page(page)
-        start += len(doc.pages)
-        title = getattr(doc.metadata, "title", None)
-        writer.add_metadata({**info, **({"/Title": title} if title else {})})
-        buf = io.BytesIO()
-        writer.write(buf)
-        yield pdfa.mark(buf.getvalue(), pdfa.DocInfo(title=title or str(info.get("/Title", "")),
-                                                      creator_tool=str(info.get("/Creator", "dangan"))))
-    if start != len(reader.pages):
-        raise ValueError(f"PDF has {len(reader.pages)} pages, documents have {start}")
+def split_pdf(whole: bytes, documents: Sequence[tuple[int, str]]) -> Iterator[bytes]:
+    """Cut ``whole`` back into one PDF/A-2b file per document: ``documents`` gives each one's
+    (page count, title), in order.
+
+    pikepdf parses ``whole`` once.  A page keeps only the resources it draws: WeasyPrint gives
+    every page of a document one shared resource dictionary, so a page split off would carry every
+    image of its chunk (each notice's QR code) and every font any notice needed.  The font subset is
+    the chunk's, so a file is a little bigger than one written alone."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(whole)) as src:
+        creator = _creator(src)
+        start = 0
+        for count, title in documents:
+            with pikepdf.new() as one:
+                one.pages.extend(src.pages[start:start + count])
+                for page in one.pages:
+                    page.remove_unreferenced_resources()
+                pdfa.conform(one, pdfa.DocInfo(title=title, creator_tool=creator))
+                yield pdfa.save(one)
+            start += count
+        if start != len(src.pages):
+            raise ValueError(f"PDF has {len(src.pages)} pages, documents have {start}")
