@@ -238,3 +238,27 @@ def test_on_postgresql_a_hold_edited_or_deleted_in_the_database_is_found(pg_ws, 
     with Dangan.open(pg_ws, index=False) as app:
         problems = [p.message for p in app.verify(index=False).problems if p.check == "holds"]
     assert problems == ["冻结 #1（原因：保险理赔中）在审计记录中，但目录中没有（冻结记录被删除）"]
+
+
+def test_the_holds_of_a_dangan_0_1_archive_are_sealed_on_opening_and_covered(tmp_path: Path, cli_for,
+                                                                             monkeypatch) -> None:
+    import shutil
+
+    from tests.test_archive_migration import FIXTURE
+
+    monkeypatch.delenv("DANGAN_WORKSPACE", raising=False)
+    shutil.copytree(FIXTURE, tmp_path / "old")
+    ws = open_workspace(tmp_path / "old")
+    run = cli_for(ws)
+    assert run("index", "rebuild").exit_code == 0
+    assert run("verify").exit_code == 0
+    with _open(ws) as archive:
+        seals = [e for e in archive.catalogue.audit_entries() if e.event == "holds_sealed"]
+        holds = archive.catalogue.all_holds()
+    assert len(seals) == 1 and len(holds) == 3
+    assert seals[0].details["holds"] == [digest.hold_statement(h) for h in holds]  # type: ignore[index]
+    with _sql(ws) as conn:
+        conn.execute("UPDATE holds SET reason = '无' WHERE id = ?", (holds[0].id,))
+    conn.close()
+    r = run("verify")
+    assert r.exit_code == 1 and f"冻结 #{holds[0].id} 与审计记录不符：冻结原因被直接改动" in r.output

@@ -282,6 +282,21 @@ class CatalogueContract(LedgerContract, FeeContract):
             (f"files/{code}.txt", code, False), (f"files/{code}-signed-1.png", code, False)}
         assert cat.find_by_sha256("E" * 64).archival_code == code  # type: ignore[union-attr]
 
+    def test_stored_text_names_and_form_data_are_rewritten_in_place(self, cat: Catalogue) -> None:
+        rid, code = file_one(cat, text="电话13900035678", form_data={"phone": "13900035678", "n": 2})
+        path = f"files/{code}.txt"
+        assert cat.file_texts(rid) == {path: "电话13900035678"}
+        with cat.transaction():
+            cat.set_file_text(path, "电话139****5678")
+            cat.set_original_name(path, "139****5678.txt")
+            cat.set_form_data(rid, {"phone": "139****5678", "n": 2})
+        record = cat.record(code)
+        assert record is not None and record.form_data == {"phone": "139****5678", "n": 2}
+        assert record.files[0].original_name == "139****5678.txt"
+        assert cat.file_texts(rid) == {path: "电话139****5678"} and cat.texts_of([rid]) == {rid: "电话139****5678"}
+        with pytest.raises(ArchiveError), cat.transaction():
+            cat.set_original_name("files/none.txt", "x")
+
     # -- holds and disposal marks ---------------------------------------------------------------------
 
     def test_holds_are_placed_and_released_oldest_first(self, cat: Catalogue) -> None:

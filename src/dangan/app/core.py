@@ -411,6 +411,14 @@ class Dangan:
         return search_seam.rebuild(self.index(), self.archive.iter_index_documents, progress=progress,
                                    processes=processes)
 
+    def mask_stored_text(self, *, index: bool | None = None) -> Any:
+        """Mask the phone, ID and card numbers the catalogue stores from before masking at filing, and
+        rebuild the index (``index=False``: leave it; default: when the app follows the index); the
+        archived files stay as they are.  A :class:`~dangan.app.stored_text.MaskResult`."""
+        from dangan.app.stored_text import mask_stored_text
+
+        return mask_stored_text(self, index=self.follows_index if index is None else index)
+
     def catch_up_index(self) -> Any:
         """Repair the index's drift from the catalogue by fingerprint (after a crash, or a failed index
         write): what is missing or stale is indexed, what the catalogue lacks removed.  Returns a

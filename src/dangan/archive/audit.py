@@ -53,6 +53,7 @@ class AuditEvent(StrEnum):
     DISPOSAL_PROPOSED = "disposal_proposed"
     DISPOSAL_REJECTED = "disposal_rejected"
     RECLASSIFIED = "reclassified"  # a record under review filed again in the right category (the new code named)
+    MASKED = "masked"  # numbers stored before masking masked in place (dangan archive mask; counts, digests)
     HOLDS_SEALED = "holds_sealed"  # holds placed before each hold was audited, stated once (the legacy seal)
 
 
@@ -83,6 +84,7 @@ EVENT_NAMES = {
     "disposal_rejected": "驳回销毁申请",
     "reclassified": "改类",
     "holds_sealed": "旧冻结记录纳入审计",
+    "masked": "遮蔽已存文字中的号码",
 }
 
 

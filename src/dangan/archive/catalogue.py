@@ -520,6 +520,22 @@ class Texts(Protocol):
         ...
 
 
+class StoredText(Protocol):
+    """Rewriting the text a record keeps, in place (``dangan archive mask`` masks numbers stored before
+    masking): the files' texts, the original file names, the form data.  Title and meta go through
+    :meth:`Records.update_record` and :meth:`Records.set_meta`."""
+
+    def file_texts(self, record_id: int) -> dict[str, str]:
+        """Stored path → stored text, for the record's live files that have a text."""
+        ...
+
+    def set_file_text(self, path: str, text: str) -> None: ...
+
+    def set_original_name(self, path: str, original_name: str) -> None: ...
+
+    def set_form_data(self, record_id: int, form_data: dict[str, Any] | None) -> None: ...
+
+
 def hold_of_row(row: Any) -> Hold:
     """A hold from a catalogue row (``holds.*`` with the record's ``code``), either backend."""
     return Hold(row["id"], row["code"], row["reason"], dt.datetime.fromisoformat(row["placed_at"]),
@@ -770,7 +786,7 @@ class DisposalProposals(Protocol):
         ...
 
 
-class Catalogue(Transactions, Records, ItemNumbers, Files, Texts, Holds, DisposalMarks, AuditLog, DocumentNumbers,
+class Catalogue(Transactions, Records, ItemNumbers, Files, Texts, StoredText, Holds, DisposalMarks, AuditLog, DocumentNumbers,
                 Loans, FileRoles, Imports, LedgerEntries, FeeAccounts, Accounts, DisposalProposals, IntakeQueue,
                 Protocol):
     """The whole catalogue contract."""

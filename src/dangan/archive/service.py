@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dangan.actor import Actor
-from dangan.archive import anchor, digest, disposal, reclassify
+from dangan.archive import anchor, digest, disposal, reclassify, remask
 from dangan.archive.audit import AuditEntry, AuditEvent
 from dangan.archive.catalogue import (
     DESCRIPTIVE,
@@ -422,14 +422,14 @@ class Archive(Custody):
             text, source = p.extraction.text, str(p.extraction.source)
         title = (req.title or "").strip() or Path(p.original_name).stem
         meta = {str(k): str(v) for k, v in req.meta.items()}
-        keys = self._number_keys(title, p.original_name, text, *meta.values())
+        keys = self._number_keys(title, p.original_name, text, *meta.values(), *remask.strings_in(req.form_data))
         if keys:
             meta[NUMBER_KEYS_META] = " ".join(keys)
         record_id = self.catalogue.insert_record(NewRecord(
             archival_code=code, series=series, seq=seq, period=cat.period,
             title=mask_text(title), doc_number=req.doc_number or None,
             author=(req.author or "").strip() or self.default_author, date=date, security=req.security or "无",
-            source=Source(req.source), form_id=req.form_id, form_data=req.form_data, needs_review=req.needs_review,
+            source=Source(req.source), form_id=req.form_id, form_data=masked_values(req.form_data), needs_review=req.needs_review,
             text_source=str(text_source), filed_at=self.clock.now(), building=req.building, unit=req.unit,
             room=req.room, meta=masked_values(meta),
         ))
@@ -809,6 +809,56 @@ class Archive(Custody):
         with self.catalogue.transaction(shared=True):
             self._audit(AuditEvent.EXPORT, code=code, details={"to": str(to_dir), "files": [p.name for p in copies]})
         return copies[0]
+
+    # --------------------------------------------------------- stored numbers
+
+    def mask_stored(self) -> remask.MaskReport:
+        """Mask the phone, ID and card numbers the catalogue still stores from before masking at filing
+        (titles, meta, form data, original names, texts; :mod:`dangan.archive.remask`), adding their keyed
+        terms.  One exclusive transaction and one audit entry with the counts and, per record rewritten, the
+        digest it had (which must be the audited one: a record not as audited is left alone and named) and
+        the digest it has now.  The archived files are not touched.  Idempotent."""
+        from dangan.archive.verify import audited_digests, holds_by_code, matches
+
+        report = remask.MaskReport()
+        digests: dict[str, builtins.list[str]] = {}
+        with self.catalogue.transaction():
+            audited, _ = audited_digests(self.catalogue.audit_entries())
+            holds = holds_by_code(self.catalogue.all_holds())
+            for record in self.catalogue.records():
+                report.records += 1
+                rewrite = remask.plan(record, self.catalogue.file_texts(record.id), self.number_key)
+                if not rewrite.changed:
+                    continue
+                code = record.archival_code
+                expected = audited.get(code)
+                if rewrite.changes_record and (expected is None or not matches(record, expected,
+                                                                               holds.get(code, []))):
+                    report.refused.append(code)
+                    continue
+                self._apply_rewrite(record, rewrite)
+                report.add(rewrite)
+                if rewrite.changes_record and expected is not None:
+                    after = digest.record_digest(self.get(code), holds=holds.get(code, []))
+                    digests[code] = [expected[0], after]
+            self._audit(AuditEvent.MASKED, code=None, details={
+                **report.counts(), "refused_codes": report.refused, "digests": digests,
+                "digest_version": digest.CURRENT})
+        return report
+
+    def _apply_rewrite(self, record: Record, rewrite: remask.Rewrite) -> None:
+        if rewrite.title is not None:
+            self.catalogue.update_record(record.id, title=rewrite.title)
+        for key, value in rewrite.meta.items():
+            self.catalogue.set_meta(record.id, key, value)
+        if rewrite.number_keys is not None:
+            self.catalogue.set_meta(record.id, NUMBER_KEYS_META, rewrite.number_keys)
+        if rewrite.form_data is not None:
+            self.catalogue.set_form_data(record.id, rewrite.form_data)
+        for path, name in rewrite.names.items():
+            self.catalogue.set_original_name(path, name)
+        for path, text in rewrite.texts.items():
+            self.catalogue.set_file_text(path, text)
 
     # -------------------------------------------------------------- reconcile
 

@@ -297,11 +297,12 @@ def _check_metadata(records: list[Record]) -> list[Problem]:
     return problems
 
 
-def _digest_or_none(record: Record, version: int, holds: Sequence[Hold]) -> str | None:
+def matches(record: Record, audited: tuple[str, int], holds: Sequence[Hold]) -> bool:
+    """Whether ``record`` (with all its ``holds``) is what the trail vouched for (digest, version)."""
     try:
-        return record_digest(record, version, holds=holds)
+        return record_digest(record, audited[1], holds=holds) == audited[0]
     except ValueError:  # a version this program does not know: cannot vouch for it
-        return None
+        return False
 
 
 def _check_doc_numbers(records: list[Record]) -> list[Problem]:
@@ -314,21 +315,44 @@ def _check_doc_numbers(records: list[Record]) -> list[Problem]:
             for number, codes in sorted(by_number.items()) if len(codes) > 1]
 
 
-def _check_digests(records: list[Record], entries: list[AuditEntry], holds: Sequence[Hold]) -> list[Problem]:
-    holds_of: dict[str, list[Hold]] = {}
+def holds_by_code(holds: Sequence[Hold]) -> dict[str, list[Hold]]:
+    out: dict[str, list[Hold]] = {}
     for h in holds:
-        holds_of.setdefault(h.code, []).append(h)
+        out.setdefault(h.code, []).append(h)
+    return out
+
+
+def audited_digests(entries: Sequence[AuditEntry]) -> tuple[dict[str, tuple[str, int]], list[Problem]]:
+    """(code → the record digest the trail last vouched for and its version, problems of the trail's own
+    statements).  An entry that changes one record carries ``digest``; the entry of ``dangan archive mask``
+    carries ``digests`` (code → [digest before, digest after]) for every record it rewrote, and each
+    "before" must be the digest vouched for until then, so masking never launders a changed record."""
     last: dict[str, tuple[str, int]] = {}
+    problems: list[Problem] = []
     for e in entries:
         details = e.details
-        if e.code and isinstance(details, dict) and "digest" in details:
+        if not isinstance(details, dict):
+            continue
+        if e.code and "digest" in details:
             last[e.code] = (str(details["digest"]), int(details.get("digest_version", 1)))
-    problems = []
+        if e.event == "masked" and isinstance(details.get("digests"), dict):
+            version = int(details.get("digest_version", 1))
+            for code, pair in details["digests"].items():
+                before, after = (pair if isinstance(pair, list) and len(pair) == 2 else (None, None))
+                if last.get(code, (None,))[0] != before:
+                    problems.append(Problem("digest", f"第 {e.id} 条审计记录（遮蔽号码）所记的原摘要与之前的审计不符", code))
+                last[code] = (str(after), version)
+    return last, problems
+
+
+def _check_digests(records: list[Record], entries: list[AuditEntry], holds: Sequence[Hold]) -> list[Problem]:
+    holds_of = holds_by_code(holds)
+    last, problems = audited_digests(entries)
     for r in records:
         expected = last.get(r.archival_code)
         if expected is None:
             problems.append(Problem("digest", "审计记录中没有这件档案的归档记录", r.archival_code))
-        elif expected[0] != _digest_or_none(r, expected[1], holds_of.get(r.archival_code, [])):
+        elif not matches(r, expected, holds_of.get(r.archival_code, [])):
             problems.append(Problem("digest", "目录记录与审计记录不符（目录被直接改动）", r.archival_code))
     codes = {r.archival_code for r in records}
     problems += [Problem("digest", "审计记录中有这件档案，但目录中没有（目录记录被删除）", code)

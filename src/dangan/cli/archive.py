@@ -232,6 +232,25 @@ def reclassify_command(ctx: click.Context, code: str, category: str, reason: str
     click.echo(f"已改类：{done.old.archival_code} → {done.new.archival_code}（原档号保留，注明已改类）")
 
 
+@archive_group.command("mask")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.pass_context
+def mask_command(ctx: click.Context, as_json: bool) -> None:
+    """遮蔽目录中以前保存的电话、身份证、银行卡号（题名、全文、原文件名、元数据、表单数据），并重建索引；原文件不动，可重复运行。"""
+    result = app(ctx).mask_stored_text()
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        click.echo(f"已检查 {result.records} 件档案，遮蔽了 {result.changed} 件：题名 {result.titles} 个、全文 {result.texts} 份、"
+                   f"原文件名 {result.names} 个、元数据 {result.meta} 项、表单数据 {result.form_data} 件；"
+                   f"新增号码检索词 {result.number_keys} 个" + ("（用完整号码仍能查到这些档案）。" if result.number_keys else "。"))
+        if result.indexed is not None:
+            click.echo(f"索引已重建：{result.indexed} 件。")
+    if result.refused:
+        fail(f"{len(result.refused)} 件档案的目录记录与审计记录不符，没有遮蔽：{'、'.join(result.refused[:20])}"
+             "（请先运行 dangan verify 查明）")
+
+
 @archive_group.command("categories")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context

@@ -192,6 +192,26 @@ class PostgresCatalogue(PostgresLedgerTables, QueuePart):
                             "JOIN records r ON r.id = f.record_id")
         return [FileEntry(r["path"], r["archival_code"], bool(r["destroyed"])) for r in rows]
 
+    def file_texts(self, record_id: int) -> dict[str, str]:
+        rows = self._db.all("SELECT f.path, t.text FROM texts t JOIN files f ON f.id = t.file_id "
+                            "WHERE f.record_id = %s AND NOT f.destroyed ORDER BY f.id", (record_id,))
+        return {r["path"]: r["text"] for r in rows if r["text"]}
+
+    def set_file_text(self, path: str, text: str) -> None:
+        self._db.write("UPDATE texts SET text = %s WHERE file_id = (SELECT id FROM files WHERE path = %s)",
+                       (text, path))
+
+    def set_original_name(self, path: str, original_name: str) -> None:
+        row = self._db.write("UPDATE files SET original_name = %s WHERE path = %s RETURNING id",
+                             (original_name, path)).fetchone()
+        if row is None:
+            raise ArchiveError(f"目录中没有文件 {path}", path=path)
+
+    def set_form_data(self, record_id: int, form_data: dict[str, Any] | None) -> None:
+        self._db.write("UPDATE records SET form_data = %s::json WHERE id = %s",
+                       (json.dumps(form_data, ensure_ascii=False, default=str) if form_data is not None else None,
+                        record_id))
+
     def texts_of(self, record_ids: Iterable[int]) -> dict[int, str | None]:
         ids = list(record_ids)
         out: dict[int, list[str]] = {i: [] for i in ids}

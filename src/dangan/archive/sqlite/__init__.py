@@ -222,6 +222,26 @@ class SqliteCatalogue(LedgerTables, QueuePart):
             "SELECT f.path, f.destroyed, r.archival_code FROM files f JOIN records r ON r.id = f.record_id")
         return [FileEntry(r[0], r[2], bool(r[1])) for r in rows]
 
+    def file_texts(self, record_id: int) -> dict[str, str]:
+        rows = self._conn().execute(
+            "SELECT f.path, t.text FROM texts t JOIN files f ON f.id = t.file_id "
+            "WHERE f.record_id = ? AND f.destroyed = 0 ORDER BY f.id", (record_id,))
+        return {r[0]: r[1] for r in rows if r[1]}
+
+    def set_file_text(self, path: str, text: str) -> None:
+        self._write().execute("UPDATE texts SET text = ? WHERE file_id = (SELECT id FROM files WHERE path = ?)",
+                              (text, path))
+
+    def set_original_name(self, path: str, original_name: str) -> None:
+        cur = self._write().execute("UPDATE files SET original_name = ? WHERE path = ?", (original_name, path))
+        if cur.rowcount != 1:
+            raise ArchiveError(f"目录中没有文件 {path}", path=path)
+
+    def set_form_data(self, record_id: int, form_data: dict[str, Any] | None) -> None:
+        self._write().execute(
+            "UPDATE records SET form_data = ? WHERE id = ?",
+            (json.dumps(form_data, ensure_ascii=False, default=str) if form_data is not None else None, record_id))
+
     def texts_of(self, record_ids: Iterable[int]) -> dict[int, str | None]:
         ids = list(record_ids)
         out: dict[int, list[str]] = {i: [] for i in ids}
