@@ -27,9 +27,12 @@ class DanganGroup(click.Group):
 
 
 def fail(error: DanganError | str, *, code: int = 1) -> NoReturn:
-    text = mask_password(str(error))
+    """Print the error (passwords in URLs and phone, ID and card numbers quoted from input masked) and exit."""
+    from dangan.app import mask_text
+
+    text = mask_text(mask_password(str(error)))
     detail = getattr(error, "detail", None)
-    detail = mask_password(str(detail)) if detail else None
+    detail = mask_text(mask_password(str(detail))) if detail else None
     click.echo(f"错误：{text}", err=True)
     if detail:
         click.echo(f"  详情：{detail}", err=True)
