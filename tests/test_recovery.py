@@ -54,6 +54,24 @@ def test_the_watcher_catches_the_index_up_at_start_up(ws: Workspace, tmp_path: P
     assert cli("verify").exit_code == 0
 
 
+def test_the_web_server_catches_the_index_up_at_start_up(ws: Workspace, tmp_path: Path, caplog) -> None:
+    from dangan.web import create_app
+
+    with Dangan.open(ws) as app:  # an index exists, with one record
+        p = tmp_path / "first.txt"
+        p.write_text("第一份", encoding="utf-8")
+        app.file([p], category="TS")
+    gen_before = (ws.index_dir / "CURRENT").read_text(encoding="utf-8")
+    missing = _file_without_index(ws, tmp_path, 5)
+    assert not set(missing) & _indexed_codes(ws)
+    with Dangan.open(ws) as app, caplog.at_level("WARNING", logger="dangan.web"):
+        create_app(app, warm=False)  # a web-only deployment: no watcher ever runs
+        assert app.check_index().ok
+    assert set(missing) <= _indexed_codes(ws) and search_total(ws, "KILLMARK3") == 1
+    assert "缺少 5 件" in caplog.text
+    assert (ws.index_dir / "CURRENT").read_text(encoding="utf-8") == gen_before  # caught up, not rebuilt
+
+
 def test_catch_up_indexes_only_what_drifted(ws: Workspace, tmp_path: Path, monkeypatch) -> None:
     from dangan.search.whoosh import WhooshBackend
 

@@ -22,7 +22,25 @@ from dangan.app import Dangan
 
 #: Called with the app at server start-up, before the first request (issue 10: the index drift check).
 StartupHook = Callable[[Dangan], None]
-STARTUP_HOOKS: list[StartupHook] = []
+
+
+def catch_up_index(dangan: Dangan) -> None:
+    """Bring the search index level with the catalogue (by fingerprint, not a rebuild) before serving, so a
+    web-only deployment catches up after a crash or a failed index write as the watcher does.  A failure
+    is logged and serving starts anyway (``dangan index check`` and verify name the drift)."""
+    if not dangan.follows_index:
+        return
+    log = logging.getLogger("dangan.web")
+    try:
+        result = dangan.catch_up_index()
+    except Exception:  # noqa: BLE001 - the index is unavailable now; pages say so when they search
+        log.warning("启动时补齐全文索引失败（请运行 dangan index check）", exc_info=True)
+        return
+    if result.changed:
+        log.warning("%s", result.notice())
+
+
+STARTUP_HOOKS: list[StartupHook] = [catch_up_index]
 
 MAX_UPLOAD_MB = 200
 
