@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.ledger_helpers import as_json, flat, pdf_text, sheet
 
+from dangan.app import Dangan
 from dangan.config import Workspace
 
 BILL = ["房号", "业主", "项目", "金额"]
@@ -107,3 +108,39 @@ def test_money_from_a_spreadsheet_stays_exact(cli, tmp_path: Path) -> None:  # t
     assert cli("fees", "payments", str(paid)).exit_code == 0
     rows = as_json(cli("fees", "stats", "--month", "2026-11", "--json"))["rows"]
     assert (rows[0]["due"], rows[0]["collected"]) == ("0.50", "0.30")  # 0.1 + 0.1 + 0.1 + 0.2, not 0.5000000001
+
+
+def test_a_wrong_payment_or_bill_line_is_reversed_with_its_reason_never_deleted(cli, ws: Workspace,  # type: ignore[no-untyped-def]
+                                                                                 tmp_path: Path) -> None:
+    assert cli("fees", "import", "2026-11", str(_bill(tmp_path)), "--issue-date", "2026-11-01").exit_code == 0
+    assert cli("fees", "payments", str(_paid(tmp_path))).exit_code == 0
+    chain = as_json(cli("fees", "status", "1栋0101室", "--json"))
+    water = next(p for p in chain["payments"] if p["item"] == "水费")
+    assert chain["arrears"] == "0.00" and not water["reversed"]
+    # the cashier typed 1栋0101室's row for 1栋0103室's water payment
+    r = cli("fees", "reverse", "--payment", str(water["id"]))
+    assert r.exit_code == 2 and "--reason" in r.output
+    r = cli("fees", "reverse", "--payment", str(water["id"]), "--reason", "房号记错，实为 1栋0103室")
+    assert r.exit_code == 0 and f"已冲正第 {water['id']} 笔缴费" in r.stdout, r.output
+    again = cli("fees", "reverse", "--payment", str(water["id"]), "--reason", "再冲一次")
+    assert again.exit_code == 1 and "已于" in again.output and "冲正" in again.output
+    # 1栋0102室's water was billed 63.00 but the meter says 58.00
+    r = cli("fees", "reverse", "--bill", "2026-11", "--unit", "1栋0102室", "--item", "水费", "--amount", "58.00",
+            "--reason", "水表读数抄错")
+    assert r.exit_code == 0 and "63.00 元 → 58.00 元" in r.stdout, r.output
+    r = cli("fees", "reverse", "--bill", "2026-11", "--unit", "1栋0102室", "--item", "电费", "--reason", "x")
+    assert r.exit_code == 1 and "没有 1栋0102室 的「电费」" in r.output
+
+    chain = as_json(cli("fees", "status", "1栋0101室", "--json"))
+    assert [p["reversed"] for p in chain["payments"] if p["item"] == "水费"] == [True]  # kept, marked
+    assert [(x["kind"], x["reason"]) for x in chain["reversals"]] == [("payment", "房号记错，实为 1栋0103室")]
+    assert "已冲正，不计入" in cli("fees", "status", "1栋0101室").stdout
+    dunned = as_json(cli("fees", "dunning", "--as-of", "2026-11-20", "--json"))["notices"]
+    assert [(n["unit"], n["total"]) for n in dunned] == [("1栋0101室", "63.00"), ("1栋0102室", "58.00"),
+                                                          ("1栋0103室", "383.00")]
+    stats = as_json(cli("fees", "stats", "--month", "2026-11", "--json"))
+    water_row = next(r for r in stats["rows"] if r["fee_type"] == "水费")
+    assert (water_row["due"], water_row["collected"]) == ("184.00", "0.00")
+    with Dangan.open(ws.root) as app:
+        trail = [d for e in app.archive.catalogue.audit_entries() if (d := e.details or {}).get("what") == "reversal"]
+    assert [(t["kind"], t["reason"]) for t in trail] == [("payment", "房号记错，实为 1栋0103室"), ("bill", "水表读数抄错")]

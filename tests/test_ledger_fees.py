@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dangan.archive.catalogue import BillLine, FeeNotice, NoticeLine, Payment
+from dangan.archive.catalogue import BillLine, FeeNotice, FeeReversal, NoticeLine, Payment
 from dangan.ledger import fees
 
 D = dt.date
@@ -134,3 +134,37 @@ def test_allocation_never_loses_or_makes_money(lines: list, payments: list) -> N
     for key in alloc.credit:  # credit only once every line of that unit and item is paid in full
         assert all(ln.remaining == 0 for ln in alloc.lines if (ln.bill.unit, ln.bill.item) == key)
     assert fees.allocate(bills, list(reversed(pays))).credit == alloc.credit  # the order recorded does not matter
+
+
+def rev(kind: str, unit: str, item: str, *, payment: int | None = None, month: str | None = "2026-11",
+        to: int = 0) -> FeeReversal:
+    return FeeReversal(kind, unit, item, 0, "记错", NOW, None, month=month if kind == "bill" else None,
+                       payment_id=payment, corrected_cents=to)
+
+
+BILLS = [bill("1栋0101室", "水费", 6300), bill("1栋0101室", "物业管理费", 32000), bill("1栋0102室", "水费", 6300)]
+PAID = [paid("1栋0101室", "水费", 6300, D(2026, 11, 5), 1), paid("1栋0102室", "水费", 6300, D(2026, 11, 6), 2)]
+
+
+@pytest.mark.parametrize(("reversals", "amounts", "payments"), [
+    ([], [6300, 32000, 6300], [1, 2]),
+    ([rev("payment", "1栋0101室", "水费", payment=1)], [6300, 32000, 6300], [2]),  # paid for the wrong unit
+    ([rev("bill", "1栋0101室", "水费", to=5800)], [5800, 32000, 6300], [1, 2]),  # the meter read wrongly
+    ([rev("bill", "1栋0102室", "水费")], [6300, 32000], [1, 2]),  # not owed at all
+    ([rev("bill", "1栋0101室", "水费", to=5800), rev("bill", "1栋0101室", "水费", to=6000)], [6000, 32000, 6300], [1, 2]),
+    ([rev("bill", "1栋0101室", "水费", month="2026-10", to=1)], [6300, 32000, 6300], [1, 2]),  # another month's line
+])
+def test_the_accounts_stand_after_every_reversal(reversals: list[FeeReversal], amounts: list[int],
+                                                 payments: list[int]) -> None:
+    bills, pays = fees.standing(BILLS, PAID, reversals)
+    assert [b.amount_cents for b in bills] == amounts and [p.id for p in pays] == payments
+
+
+def test_a_reversed_payment_is_owed_again_and_dunned() -> None:
+    """1栋0101室's water was recorded as paid, but it was 1栋0102室 who paid twice: reversing the wrong
+    payment makes 1栋0101室 overdue again (and the corrected bill is what it owes)."""
+    reversals = [rev("payment", "1栋0101室", "水费", payment=1), rev("bill", "1栋0101室", "水费", to=5800)]
+    bills, pays = fees.standing(BILLS, PAID, reversals)
+    due = fees.dunning_due(bills, pays, [], D(2026, 11, 20))
+    assert [(a.unit, [(ln.item, ln.amount_cents) for ln in a.lines]) for a in due] == [
+        ("1栋0101室", [("水费", 5800), ("物业管理费", 32000)])]

@@ -17,6 +17,7 @@ from tests.contracts.ledger_contract import CLERK, bill
 from dangan.archive.catalogue import (
     Catalogue,
     FeeNotice,
+    FeeReversal,
     NewClose,
     NewEntry,
     NewLoan,
@@ -110,6 +111,8 @@ def _fill(cat: Catalogue) -> None:
                                      {"complaint-register": (entry.number,)}))
         cat.add_bill_lines([bill("2026-11", "1栋0101室", "水费", 6300)])
         cat.add_payments([Payment("1栋0101室", "水费", 6300, dt.date(2026, 11, 6), T0, "paid.xlsx 第 2 行")])
+        cat.add_fee_reversal(FeeReversal("payment", "1栋0101室", "水费", 6300, "房号记错", T0, CLERK,
+                                         payment_id=cat.payments()[0].id))
         cat.add_fee_notice(FeeNotice("deadline", "1栋0101室", dt.date(2026, 11, 20), code, "XQ-2026-0001",
                                      (NoticeLine("2026-11", "水费", 6300, dt.date(2026, 11, 16)),),
                                      dt.date(2026, 11, 27), late_fee_cents=95))

@@ -16,6 +16,7 @@ from dangan.archive.catalogue import (
     Catalogue,
     EntryQuery,
     FeeNotice,
+    FeeReversal,
     NewClose,
     NewEntry,
     NoticeLine,
@@ -205,3 +206,23 @@ class FeeContract:
         assert cat.fee_notices(unit="5栋0602室")[0].lines == lines
         assert [n.kind for n in cat.fee_notices()] == ["dunning", "payment"]
         assert [n.unit for n in cat.fee_notices(kind="payment")] == ["1栋0101室"]
+
+    def test_a_reversal_is_kept_with_its_reason_and_a_payment_is_reversed_once(self, cat: Catalogue) -> None:
+        with cat.transaction():
+            cat.add_bill_lines([bill("2026-11", "1栋0101室", "水费", 6300)])
+            cat.add_payments([Payment("1栋0101室", "水费", 6300, dt.date(2026, 11, 6), NOW, "paid.xlsx 第 2 行")])
+        paid = cat.payments()[0]
+        wrong = FeeReversal("payment", "1栋0101室", "水费", 6300, "记错房号，应为 1栋0102室", NOW, CLERK, payment_id=paid.id)
+        with cat.transaction():
+            made = cat.add_fee_reversal(wrong)
+            line = cat.add_fee_reversal(FeeReversal("bill", "1栋0101室", "水费", 6300, "水表读数抄错", NOW, CLERK,
+                                                    month="2026-11", corrected_cents=5800))
+            cat.add_fee_reversal(FeeReversal("bill", "2栋0101室", "水费", 100, "空置", NOW, None, month="2026-11"))
+        assert made.id > 0 and line.id > made.id
+        assert cat.fee_reversals(unit="1栋0101室") == [made, line]
+        assert cat.fee_reversals()[0].reversed_by == CLERK and cat.fee_reversals()[1].corrected_cents == 5800
+        assert len(cat.fee_reversals()) == 3
+        with pytest.raises(ArchiveError), cat.transaction():
+            cat.add_fee_reversal(wrong)  # the same payment again
+        assert len(cat.fee_reversals()) == 3
+        assert cat.payments() == [paid] and [b.amount_cents for b in cat.bill_lines()] == [6300]  # nothing deleted

@@ -1,5 +1,6 @@
 """The fee-collection chain's use cases (第一篇 4.1): the cashier's list, payments, the notices of the
-chain (each filed and linked to its unit and months), the 收费情况统计表 and one household's chain.
+chain (each filed and linked to its unit and months), the 收费情况统计表 and one household's chain, and the
+冲正 of a payment or bill line recorded wrongly (with its reason; nothing is deleted).
 Reached as ``app.fees``.  The rules are :mod:`dangan.ledger.fees`; money is integer fen.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dangan.archive.audit import AuditEvent
-from dangan.archive.catalogue import BillLine, FeeNotice, NoticeLine, Payment
+from dangan.archive.catalogue import BillLine, FeeNotice, FeeReversal, NoticeLine, Payment
 from dangan.content.hashing import sha256_file
 from dangan.errors import DanganError, InputError
 from dangan.forms.validate import combine
@@ -116,6 +117,7 @@ class UnitChain:
     notices: list[FeeNotice]
     credit_cents: int
     late_fee_cents: int  # accrued by as_of on the lines a 限期缴费通知书 covers
+    reversals: list[FeeReversal] = field(default_factory=list)
 
     @property
     def arrears_cents(self) -> int:
@@ -124,8 +126,10 @@ class UnitChain:
     def to_dict(self) -> dict[str, Any]:
         return {
             "unit": self.unit, "as_of": self.as_of.isoformat(), "lines": [ln.to_dict() for ln in self.lines],
-            "payments": [{"item": p.item, "amount": str(rules.yuan(p.amount_cents)), "paid_on": p.paid_on.isoformat(),
-                          "source": p.source} for p in self.payments],
+            "payments": [{"id": p.id, "item": p.item, "amount": str(rules.yuan(p.amount_cents)),
+                          "paid_on": p.paid_on.isoformat(), "source": p.source,
+                          "reversed": any(r.payment_id == p.id for r in self.reversals)} for p in self.payments],
+            "reversals": [reversal_dict(r) for r in self.reversals],
             "notices": [{"kind": n.kind, "name": rules.NOTICE_NAMES[n.kind], "doc_number": n.doc_number,
                          "archival_code": n.archival_code, "issued_on": n.issued_on.isoformat(),
                          "deadline": n.deadline.isoformat() if n.deadline else None,
@@ -135,6 +139,20 @@ class UnitChain:
             "arrears": str(rules.yuan(self.arrears_cents)), "credit": str(rules.yuan(self.credit_cents)),
             "late_fee": str(rules.yuan(self.late_fee_cents)),
         }
+
+
+def reversal_dict(r: FeeReversal) -> dict[str, Any]:
+    return {"id": r.id, "kind": r.kind, "unit": r.unit, "item": r.item, "month": r.month, "payment": r.payment_id,
+            "amount": str(rules.yuan(r.amount_cents)), "corrected": str(rules.yuan(r.corrected_cents)),
+            "reason": r.reason, "reversed_at": r.reversed_at.isoformat(timespec="seconds"),
+            "reversed_by": r.reversed_by.label() if r.reversed_by else None}
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InputError("冲正必须写明原因（--reason）", field="--reason")
+    return text
 
 
 class Fees:
@@ -154,6 +172,13 @@ class Fees:
     def _staff(self, name: str | None) -> str:
         chosen = (name or "").strip() or str(self.app.ws.config["ledger.staff"] or "").strip()
         return chosen or (self.app.actor.name if self.app.actor else "")
+
+    def standing(self, *, months: Sequence[str] | None = None, unit: str | None = None
+                 ) -> tuple[list[BillLine], list[Payment]]:
+        """The bills (of ``months``) and payments (of ``unit``) as they stand after every 冲正."""
+        cat = self.catalogue
+        return rules.standing(cat.bill_lines(months=months, unit=unit), cat.payments(unit=unit),
+                              cat.fee_reversals(unit=unit))
 
     # ---------------------------------------------------------------- sheets in
 
@@ -233,7 +258,7 @@ class Fees:
             raise InputError("这个缴费记录文件已经导入过（内容相同），未重复记录", path=path)
         rows, problems = self._rows(path, PAYMENT_COLUMNS)
         billed: dict[str, set[str]] = {}
-        for b in self.catalogue.bill_lines():
+        for b in self.standing()[0]:
             billed.setdefault(b.unit, set()).add(b.item)
         today = self.app.clock.today()
         for n, v in rows:
@@ -258,26 +283,24 @@ class Fees:
                 "what": "payments", "payments": len(pays), "file": name, "sha256": digest,
                 "total_cents": sum(p.amount_cents for p in pays)})
         keys = {(p.unit, p.item) for p in pays}
-        alloc = rules.allocate(self.catalogue.bill_lines(), self.catalogue.payments())
+        alloc = rules.allocate(*self.standing())
         credit = sum(c for k, c in alloc.credit.items() if k in keys)
         return PaymentImport(len(pays), len({p.unit for p in pays}), sum(p.amount_cents for p in pays), credit)
 
     # ---------------------------------------------------------------- selections (pure rules on the catalogue)
 
     def due_for_dunning(self, as_of: dt.date) -> list[rules.Arrears]:
-        cat = self.catalogue
-        return rules.dunning_due(cat.bill_lines(), cat.payments(), cat.fee_notices(), as_of)
+        return rules.dunning_due(*self.standing(), self.catalogue.fee_notices(), as_of)
 
     def due_for_deadline(self, as_of: dt.date) -> list[rules.Arrears]:
-        cat = self.catalogue
-        return rules.deadline_due(cat.bill_lines(), cat.payments(), cat.fee_notices(), as_of, self.daily_rate)
+        return rules.deadline_due(*self.standing(), self.catalogue.fee_notices(), as_of, self.daily_rate)
 
     # ---------------------------------------------------------------- notices out
 
     def notices(self, month: str, *, merge: bool = False, progress: Progress | None = None) -> NoticeBatch:
         """The 缴费通知单 of every unit billed for ``month`` (units already sent one for it are left out)."""
         period = parse_period(PeriodKind.MONTH, month)
-        lines = self.catalogue.bill_lines(months=[period.key])
+        lines = self.standing(months=[period.key])[0]
         if not lines:
             raise DanganError(f"{period.label}没有导入缴费清单，请先运行 dangan fees import {period.key} 清单.xlsx")
         sent = {n.unit for n in self.catalogue.fee_notices(kind=rules.PAYMENT)
@@ -372,15 +395,66 @@ class Fees:
     def status(self, unit: str, *, as_of: dt.date | None = None) -> UnitChain:
         unit = unit.strip()
         cat = self.catalogue
-        bills = cat.bill_lines(unit=unit)
-        if not bills:
+        if not cat.bill_lines(unit=unit):
             raise DanganError(f"没有 {unit} 的缴费清单", field="房号")
         day = as_of or self.app.clock.today()
-        pays = cat.payments(unit=unit)
-        alloc = rules.allocate(bills, pays, as_of=day)
+        bills, standing = self.standing(unit=unit)
+        alloc = rules.allocate(bills, standing, as_of=day)
         notices = cat.fee_notices(unit=unit)
         under_deadline = {(ln.month, ln.item) for n in notices if n.kind == rules.DEADLINE for ln in n.lines}
         late = sum(rules.late_fee_cents(ln.remaining, ln.bill.due_date, day, self.daily_rate) for ln in alloc.lines
                    if (ln.bill.month, ln.bill.item) in under_deadline and ln.remaining > 0)
-        return UnitChain(unit, day, alloc.lines, pays, notices, sum(alloc.credit.values()), late)
+        return UnitChain(unit, day, alloc.lines, cat.payments(unit=unit), notices, sum(alloc.credit.values()), late,
+                         cat.fee_reversals(unit=unit))
+
+    # ---------------------------------------------------------------- 冲正
+
+    def reverse_payment(self, payment_id: int, *, reason: str) -> FeeReversal:
+        """Undo a payment recorded wrongly (wrong unit, item, amount or date): it counts for nothing from now
+        on; the right one is recorded with ``fees payments``.  Audited; the payment stays on record."""
+        why = _reason(reason)
+        with self.catalogue.transaction():
+            paid = next((p for p in self.catalogue.payments() if p.id == int(payment_id)), None)
+            if paid is None:
+                raise InputError(f"没有第 {payment_id} 笔缴费（编号见 dangan fees status 房号）", field="--payment")
+            done = next((r for r in self.catalogue.fee_reversals(unit=paid.unit) if r.payment_id == paid.id), None)
+            if done is not None:
+                raise InputError(f"第 {paid.id} 笔缴费已于 {done.reversed_at:%Y-%m-%d %H:%M} 冲正（{done.reason}）",
+                                 field="--payment")
+            made: FeeReversal = self.catalogue.add_fee_reversal(FeeReversal(
+                rules.REVERSE_PAYMENT, paid.unit, paid.item, paid.amount_cents, why, self.app.clock.now(),
+                self.app.actor, payment_id=paid.id))
+            self.app.archive.log(AuditEvent.FEES, details={
+                "what": "reversal", "kind": "payment", "payment": paid.id, "unit": paid.unit, "item": paid.item,
+                "amount_cents": paid.amount_cents, "paid_on": paid.paid_on.isoformat(), "source": paid.source,
+                "reason": why})
+        return made
+
+    def reverse_bill(self, month: str, unit: str, item: str, *, reason: str, corrected: Decimal | None = None
+                     ) -> FeeReversal:
+        """Undo a bill line recorded wrongly: from now on it stands at ``corrected`` yuan (None: 0, not owed).
+        Notices already filed stay as filed; the chain and the statistics count the corrected amount."""
+        why = _reason(reason)
+        period = parse_period(PeriodKind.MONTH, month)
+        unit, item = unit.strip(), item.strip()
+        try:
+            new = rules.cents(corrected) if corrected is not None else 0
+        except ValueError as e:
+            raise InputError(str(e), field="--amount") from e
+        if new < 0:
+            raise InputError("冲正后的金额不能是负数", field="--amount")
+        with self.catalogue.transaction():
+            if not any(b.item == item for b in self.catalogue.bill_lines(months=[period.key], unit=unit)):
+                raise InputError(f"{period.label}的缴费清单没有 {unit} 的「{item}」", field="--item")
+            now_at = next((b.amount_cents for b in self.standing(months=[period.key], unit=unit)[0] if b.item == item), 0)
+            if new == now_at:
+                raise InputError(f"{unit} {period.label}「{item}」现在就是 {rules.yuan(now_at)} 元，无需冲正",
+                                 field="--amount")
+            made: FeeReversal = self.catalogue.add_fee_reversal(FeeReversal(
+                rules.REVERSE_BILL, unit, item, now_at, why, self.app.clock.now(), self.app.actor, month=period.key,
+                corrected_cents=new))
+            self.app.archive.log(AuditEvent.FEES, details={
+                "what": "reversal", "kind": "bill", "month": period.key, "unit": unit, "item": item,
+                "amount_cents": now_at, "corrected_cents": new, "reason": why})
+        return made
 

@@ -373,8 +373,8 @@ class Ledger:
         if report == "fee-collection-stats":
             from dangan.ledger import fees
 
-            cat = self.catalogue
-            rows = fees.collection_rows(cat.bill_lines(months=p.months()), cat.payments(), p.months())
+            bills, payments = self.app.fees.standing(months=p.months())
+            rows = fees.collection_rows(bills, payments, p.months())
             if not rows:
                 raise InputError(f"{p.label}没有导入缴费清单（dangan fees import）", form=report)
             return reports.fee_collection(rows, p)
@@ -387,7 +387,7 @@ class Ledger:
         months = [m for m in sorted({b.month for b in self.catalogue.bill_lines()}) if m <= period.months()[-1]]
         if not months:
             return {}
-        units = {b.unit for b in self.catalogue.bill_lines(months=[months[-1]])}
+        units = {b.unit for b in self.app.fees.standing(months=[months[-1]])[0]}
         out: dict[str, int] = {}
         for u in units:
             b = reports.building_of(u)

@@ -370,6 +370,26 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class FeeReversal:
+    """A 冲正: a payment or a bill line recorded wrongly, undone with a reason (nothing is deleted).
+
+    A reversed payment counts for nothing; a reversed bill line stands at ``corrected_cents`` from then on
+    (0: not owed at all).  ``amount_cents`` is what had been recorded."""
+
+    kind: str  # "payment" | "bill"
+    unit: str
+    item: str
+    amount_cents: int
+    reason: str
+    reversed_at: dt.datetime
+    reversed_by: Actor | None = None
+    month: str | None = None  # a bill line's month
+    payment_id: int | None = None  # the reversed payment
+    corrected_cents: int = 0
+    id: int = 0
+
+
+@dataclass(frozen=True)
 class NoticeLine:
     month: str
     item: str
@@ -702,6 +722,14 @@ class FeeAccounts(Protocol):
 
     def fee_notices(self, *, unit: str | None = None, kind: str | None = None) -> list[FeeNotice]:
         """Oldest first."""
+
+    def add_fee_reversal(self, reversal: FeeReversal) -> FeeReversal:
+        """Record a 冲正; returns it with its id.  Raises ArchiveError for a payment already reversed."""
+        ...
+
+    def fee_reversals(self, *, unit: str | None = None) -> list[FeeReversal]:
+        """Oldest first."""
+        ...
 
 
 class IntakeQueue(Protocol):

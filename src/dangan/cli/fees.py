@@ -1,4 +1,4 @@
-"""CLI commands of the fee-collection chain: ``fees`` (import, payments, notices, dunning, deadline, stats, status)."""
+"""CLI commands of the fee-collection chain: ``fees`` (import, payments, notices, dunning, deadline, stats, status, reverse)."""
 
 from __future__ import annotations
 
@@ -139,11 +139,57 @@ def status_command(ctx: click.Context, unit: str, as_json: bool) -> None:
         state = f"已缴清（{ln['settled_on']}）" if ln["settled_on"] else f"未缴 {ln['remaining']} 元（期限 {ln['due_date']}）"
         click.echo(f"  账单 {ln['month']} {ln['item']} {ln['amount']} 元：{state}")
     for p in d["payments"]:
-        click.echo(f"  缴费 {p['paid_on']} {p['item']} {p['amount']} 元")
+        mark = "（已冲正，不计入）" if p["reversed"] else ""
+        click.echo(f"  缴费 第 {p['id']} 笔 {p['paid_on']} {p['item']} {p['amount']} 元{mark}")
+    for r in d["reversals"]:
+        what = f"第 {r['payment']} 笔缴费" if r["kind"] == "payment" else f"账单 {r['month']} {r['item']} → {r['corrected']} 元"
+        click.echo(f"  冲正 {r['reversed_at'][:16].replace('T', ' ')} {what}（{r['reversed_by'] or ''}）：{r['reason']}")
     for n in d["notices"]:
         items = "、".join(f"{ln['month']} {ln['item']}" for ln in n["lines"])
         click.echo(f"  {n['name']} {n['doc_number']}（{n['issued_on']}）档号 {n['archival_code']}：{items}")
     click.echo(f"  逾期欠费 {d['arrears']} 元；滞纳金 {d['late_fee']} 元；预存 {d['credit']} 元")
+
+
+@fees_group.command("reverse")
+@click.option("--payment", "payment_id", type=int, default=None, help="冲正这笔缴费（编号见 dangan fees status 房号）")
+@click.option("--bill", "month", default=None, help="冲正这个月（YYYY-MM）缴费清单上的一项，与 --unit、--item 一起用")
+@click.option("--unit", default=None, help="房号（与 --bill 一起用）")
+@click.option("--item", default=None, help="收费项目（与 --bill 一起用）")
+@click.option("--amount", default=None, help="冲正后该项应收的金额（默认 0：不应收）")
+@click.option("--reason", required=True, help="冲正原因（必填，记入审计）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.pass_context
+def reverse_command(ctx: click.Context, payment_id: int | None, month: str | None, unit: str | None,
+                    item: str | None, amount: str | None, reason: str, as_json: bool) -> None:
+    """冲正记错的一笔缴费或缴费清单上的一项（写明原因，原记录保留，不删除）；改正后的缴费再用 fees payments 记录。"""
+    from decimal import Decimal, InvalidOperation
+
+    from dangan.app.fees import reversal_dict
+
+    if (payment_id is None) == (month is None):
+        raise click.UsageError("请用 --payment 编号 冲正一笔缴费，或用 --bill 月份 --unit 房号 --item 项目 冲正一项账单")
+    fees = app(ctx, index=False).fees
+    if payment_id is not None:
+        if unit or item or amount:
+            raise click.UsageError("--unit、--item、--amount 只和 --bill 一起用")
+        made = fees.reverse_payment(payment_id, reason=reason)
+    else:
+        if not unit or not item:
+            raise click.UsageError("--bill 需要 --unit 房号 和 --item 项目")
+        try:
+            corrected = Decimal(amount.replace(",", "").lstrip("¥￥")) if amount is not None else None
+        except InvalidOperation:
+            raise click.BadParameter(f"不是金额：{amount}", param_hint="--amount") from None
+        made = fees.reverse_bill(month or "", unit, item, reason=reason, corrected=corrected)
+    d = reversal_dict(made)
+    if as_json:
+        echo_json(d)
+        return
+    if made.kind == "payment":
+        click.echo(f"已冲正第 {d['payment']} 笔缴费：{d['unit']} {d['item']} {_yuan(d['amount'])} 元（不再计入）；原因：{d['reason']}")
+    else:
+        click.echo(f"已冲正 {d['unit']} {d['month']}「{d['item']}」：{_yuan(d['amount'])} 元 → {_yuan(d['corrected'])} 元；"
+                   f"原因：{d['reason']}")
 
 
 COMMANDS: list[click.Command] = [fees_group]

@@ -9,6 +9,9 @@ and the 收费情况统计表 (第一篇 4.1).
 - 4.1.4–4.1.5: statistics by month, quarter, half-year and year; utilities and special services must be
   collected in full (100 %), the management fee at 95 % or more, judged on the exact amounts.
 
+A wrongly recorded payment or bill line is never deleted: a 冲正 (:class:`FeeReversal`, with its reason)
+undoes it, and every rule here reads the accounts as they stand after them (:func:`standing`).
+
 Money is integer fen here (``int``), Decimal yuan at the edges; never float.  A payment (房号, 项目,
 实收金额, 缴费日期) goes to the oldest unpaid month of that unit and item first.  A line is overdue on a
 day when its due date is before that day and part of it is still unpaid by that day's payments: paying
@@ -20,11 +23,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from dangan.archive.catalogue import BillLine, FeeNotice, NoticeLine, Payment
+from dangan.archive.catalogue import BillLine, FeeNotice, FeeReversal, NoticeLine, Payment
 from dangan.forms import derive, money
 
 PAYMENT, DUNNING, DEADLINE = "payment", "dunning", "deadline"
@@ -57,6 +60,28 @@ def days_overdue(due: dt.date, as_of: dt.date) -> int:
 def late_fee_cents(arrears_cents: int, due: dt.date, as_of: dt.date, daily_rate: Decimal) -> int:
     """滞纳金 in fen: the deadline form's rule (arrears × daily rate × days overdue, to the fen)."""
     return cents(money.late_fee(yuan(arrears_cents), days_overdue(due, as_of), daily_rate))
+
+
+REVERSE_PAYMENT, REVERSE_BILL = "payment", "bill"
+
+
+def standing(bills: Iterable[BillLine], payments: Iterable[Payment], reversals: Iterable[FeeReversal]
+             ) -> tuple[list[BillLine], list[Payment]]:
+    """The bills and payments as they stand after every 冲正: a reversed payment counts for nothing; a
+    reversed bill line stands at its last corrected amount (oldest reversal first), and is gone at 0."""
+    voided: set[int] = set()
+    amounts: dict[tuple[str | None, str, str], int] = {}
+    for r in reversals:
+        if r.kind == REVERSE_PAYMENT and r.payment_id is not None:
+            voided.add(r.payment_id)
+        elif r.kind == REVERSE_BILL:
+            amounts[(r.month, r.unit, r.item)] = r.corrected_cents
+    kept: list[BillLine] = []
+    for b in bills:
+        amount = amounts.get((b.month, b.unit, b.item), b.amount_cents)
+        if amount > 0:
+            kept.append(b if amount == b.amount_cents else replace(b, amount_cents=amount))
+    return kept, [p for p in payments if p.id not in voided]
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -23,6 +24,7 @@ from dangan.archive.catalogue import (
     EntryChange,
     EntryQuery,
     FeeNotice,
+    FeeReversal,
     NewClose,
     NewEntry,
     NoticeLine,
@@ -266,6 +268,28 @@ class PostgresLedgerTables:
                     NoticeLine(ln["month"], ln["item"], ln["amount_cents"], ln["due_date"]))
         return [FeeNotice(r["kind"], r["unit"], r["issued_on"], r["archival_code"], r["doc_number"],
                           tuple(lines.get(r["id"], [])), r["deadline"], r["late_fee_cents"], r["id"]) for r in rows]
+
+    def add_fee_reversal(self, reversal: FeeReversal) -> FeeReversal:
+        r = reversal
+        try:
+            row = self._db.write(
+                "INSERT INTO fee_reversals (kind, unit, item, month, payment_id, amount_cents, corrected_cents, reason, "
+                "reversed_at, reversed_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                (r.kind, r.unit, r.item, r.month, r.payment_id, int(r.amount_cents), int(r.corrected_cents), r.reason,
+                 _ts(r.reversed_at), _actor(r.reversed_by))).fetchone()
+        except (psycopg.errors.UniqueViolation, psycopg.errors.ForeignKeyViolation) as e:
+            raise ArchiveError(f"第 {r.payment_id} 笔缴费已经冲正过，或没有这笔缴费") from e
+        assert row is not None
+        return replace(r, id=int(row["id"]))
+
+    def fee_reversals(self, *, unit: str | None = None) -> list[FeeReversal]:
+        if unit is None:
+            rows = self._db.all("SELECT * FROM fee_reversals ORDER BY id")
+        else:
+            rows = self._db.all("SELECT * FROM fee_reversals WHERE unit = %s ORDER BY id", (unit,))
+        return [FeeReversal(r["kind"], r["unit"], r["item"], r["amount_cents"], r["reason"],
+                            dt.datetime.fromisoformat(r["reversed_at"]), _read_actor(r["reversed_by"]), r["month"],
+                            r["payment_id"], r["corrected_cents"], r["id"]) for r in rows]
 
 
 def _entry(row: dict[str, Any]) -> Entry:

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from dangan.actor import Actor
@@ -18,6 +19,7 @@ from dangan.archive.catalogue import (
     EntryChange,
     EntryQuery,
     FeeNotice,
+    FeeReversal,
     NewClose,
     NewEntry,
     NoticeLine,
@@ -266,6 +268,27 @@ class LedgerTables:
                           r["doc_number"], tuple(lines.get(r["id"], [])),
                           dt.date.fromisoformat(r["deadline"]) if r["deadline"] else None, r["late_fee_cents"],
                           r["id"]) for r in rows]
+
+    def add_fee_reversal(self, reversal: FeeReversal) -> FeeReversal:
+        r = reversal
+        try:
+            cur = self._write().execute(
+                "INSERT INTO fee_reversals (kind, unit, item, month, payment_id, amount_cents, corrected_cents, reason, "
+                "reversed_at, reversed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (r.kind, r.unit, r.item, r.month, r.payment_id, int(r.amount_cents), int(r.corrected_cents), r.reason,
+                 _ts(r.reversed_at), _actor(r.reversed_by)))
+        except sqlite3.IntegrityError as e:
+            raise ArchiveError(f"第 {r.payment_id} 笔缴费已经冲正过，或没有这笔缴费") from e
+        return replace(r, id=int(cur.lastrowid or 0))
+
+    def fee_reversals(self, *, unit: str | None = None) -> list[FeeReversal]:
+        if unit is None:
+            rows = self._conn().execute("SELECT * FROM fee_reversals ORDER BY id")
+        else:
+            rows = self._conn().execute("SELECT * FROM fee_reversals WHERE unit = ? ORDER BY id", (unit,))
+        return [FeeReversal(r["kind"], r["unit"], r["item"], r["amount_cents"], r["reason"],
+                            dt.datetime.fromisoformat(r["reversed_at"]), _read_actor(r["reversed_by"]), r["month"],
+                            r["payment_id"], r["corrected_cents"], r["id"]) for r in rows]
 
 
 def _entry(row: sqlite3.Row) -> Entry:

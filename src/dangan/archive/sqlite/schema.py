@@ -294,6 +294,23 @@ MIGRATIONS: tuple[Migration, ...] = (
     ALTER TABLE holds ADD COLUMN released_by TEXT;
     ALTER TABLE holds ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
     """,
+    # 9: 冲正 of a wrongly recorded payment or bill line (a payment is reversed once; nothing is deleted)
+    """
+    CREATE TABLE fee_reversals (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        item TEXT NOT NULL,
+        month TEXT,
+        payment_id INTEGER UNIQUE REFERENCES fee_payments (id),
+        amount_cents INTEGER NOT NULL,
+        corrected_cents INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        reversed_at TEXT NOT NULL,
+        reversed_by TEXT
+    );
+    CREATE INDEX fee_reversals_unit ON fee_reversals (unit);
+    """,
 )
 
 
