@@ -344,6 +344,10 @@ class Ledger:
         week_start = next((s.week_start for s in schedule.SCHEDULES if s.report == report_or_form), MONDAY)
         return parse_period(kind, text, week_start=week_start)
 
+    def rhythm(self, report: str) -> str:
+        """The period kind the rules give ``report`` (week for the weekly reports, else month)."""
+        return str(next((s.kind for s in schedule.SCHEDULES if s.report == report), "month"))
+
     def typed_entries(self, form_id: str, period: Period) -> list[tuple[int, dict[str, Any]]]:
         """(number, typed values) of the entries of ``period`` (what a report counts)."""
         reg = self.register(form_id)
