@@ -38,20 +38,38 @@ class PageCode:
     size: float
 
 
-def page_codes(document: Any, doc_number: str, form_id: str) -> list[PageCode | None]:
-    """One code per page of a laid-out WeasyPrint document (None where a page has no slot)."""
-    pages = document.pages
-    out: list[PageCode | None] = []
-    for i, page in enumerate(pages, start=1):
+@dataclass(frozen=True)
+class Slot:
+    """Where a page's code goes (PDF points, origin bottom-left)."""
+
+    x: float
+    y: float
+    size: float
+
+
+def page_slots(document: Any) -> list[Slot | None]:
+    """Where each page of a laid-out WeasyPrint document has its code slot (None: no slot)."""
+    out: list[Slot | None] = []
+    for page in document.pages:
         box = page.anchors.get(SLOT)
         if box is None:
             out.append(None)
             continue
         x1, y1, x2, y2 = box
-        size = min(x2 - x1, y2 - y1) * PX_TO_PT
-        out.append(PageCode(qr_payload(doc_number, form_id, page=i, pages=len(pages)),
-                            x=x1 * PX_TO_PT, y=(page.height - y2) * PX_TO_PT, size=size))
+        out.append(Slot(x=x1 * PX_TO_PT, y=(page.height - y2) * PX_TO_PT, size=min(x2 - x1, y2 - y1) * PX_TO_PT))
     return out
+
+
+def codes_for(slots: Sequence[Slot | None], doc_number: str, form_id: str) -> list[PageCode | None]:
+    """The code of each page of a document whose pages have ``slots`` (page i of len(slots))."""
+    n = len(slots)
+    return [PageCode(qr_payload(doc_number, form_id, page=i, pages=n), x=s.x, y=s.y, size=s.size)
+            if s is not None else None for i, s in enumerate(slots, start=1)]
+
+
+def page_codes(document: Any, doc_number: str, form_id: str) -> list[PageCode | None]:
+    """One code per page of a laid-out WeasyPrint document (None where a page has no slot)."""
+    return codes_for(page_slots(document), doc_number, form_id)
 
 
 def _image(payload: str) -> tuple[int, bytes]:

@@ -2,16 +2,16 @@
 
 WeasyPrint keeps every page's layout until it writes the PDF: a 10,000-row
 table needed more than 2 GB and a quarter of an hour.  Here the table's rows
-go through the ordinary rendering a piece at a time (each piece written and
+go through the ordinary layout a piece at a time (each piece written and
 forgotten, so memory stays that of one piece), the pieces are joined with
-pikepdf, and the page footer "第 N 页 共 M 页" is drawn over the joined pages
-(no piece knows the whole count).  The result is one PDF/A-2b file with one
-document number.
+pikepdf, and what needs the whole count is drawn over the joined pages: the
+page footer "第 N 页 共 M 页" and each page's QR code (page N of M, in the slot
+the page header leaves for it).  The result is one PDF/A-2b file with one
+document number, every page of which names its document (issue 11).
 
 The template sees ``piece`` (``first``, ``last``) when laid out in pieces and
-then leaves out the page footer (drawn here), keeps the document header to
-the first piece and the closing lines to the last: see
-templates/archive-file-list/template.html.
+then leaves out the page footer (drawn here) and keeps the closing lines to
+the last piece: see templates/archive-file-list/template.html.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from dangan.forms.catalog import FormDef, load_form, template_dirs
 from dangan.forms.context import jsonable
 from dangan.forms.document import GeneratedDocument
 from dangan.forms.generate import _number, _render_job, output_path, prepare, render_job
+from dangan.forms.pagecodes import codes_for, page_slots, stamp
 from dangan.forms.render_html import PAGE_SIZES
-from dangan.forms.render_pdf import PDF_OPTIONS, pdf_engine
+from dangan.forms.render_pdf import PDF_OPTIONS, pdf_engine, write_pages
 from dangan.fsutil import TMP_PREFIX, atomic_write_bytes
 
 #: Rows laid out at once: a few hundred rows are a few dozen pages (~100 MB of layout).
@@ -56,17 +57,21 @@ def render_in_pieces(ws: Workspace, form_id: str, data: Mapping[str, Any], *, ou
         return render_job(ws, form, job, formats=("pdf",), out_dir=out_dir, strict=False, today=today)
     starts = range(0, len(rows), rows_per_piece)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=TMP_PREFIX) as tmp:
-        files, first = [], None
+        files, slots, first = [], [], None
         for n, start in enumerate(starts):
             piece = dataclasses.replace(job, values={**job.values, table.id: rows[start:start + rows_per_piece],
                                                      "piece": {"first": n == 0, "last": n == len(starts) - 1}})
-            folder = Path(tmp) / f"{n:05d}"
-            folder.mkdir()
-            doc, _ = _render_job(ws, form, piece, formats=("pdf",), out_dir=folder, strict=False, today=today)
-            files.append(doc.files["pdf"])
+            doc, laid = _render_job(ws, form, piece, formats=("pdf",), out_dir=Path(tmp), strict=False, today=today,
+                                    write=False)
+            assert laid is not None
+            files.append(Path(tmp) / f"{n:05d}.pdf")
+            atomic_write_bytes(files[-1], write_pages([laid]))
+            slots += page_slots(laid)
             first = first or doc
+            del laid
         assert first is not None
         whole = _join(files, form, pdfa.DocInfo(title=first.title, creator_tool="dangan"), ws)
+        whole = stamp(whole, codes_for(slots, first.doc_number, form.id))
     path = output_path(out_dir, first.doc_number, first.title, "pdf")
     atomic_write_bytes(path, whole)
     return dataclasses.replace(first, files={"pdf": path}, data=jsonable(job.values))
