@@ -1,6 +1,6 @@
 """Forms benchmark: one notice to PDF/DOCX, 2,000 notices from one XLSX, and the soffice route.
 
-    .venv/bin/python bench/bench_forms.py [--n 2000] [--repeats 2] [--soffice-n 200]
+    .venv/bin/python bench/bench_forms.py [--n 2000] [--repeats 2] [--soffice-n 200] [--baseline ../main/src]
 
 - single: medians of ``--runs`` (default 9) after 3 warm-up renders, through
   ``render_form`` (numbering, rendering, atomic write: what ``dangan generate`` does).
@@ -15,6 +15,13 @@
   DOCX from docxtpl (through the same batch pipeline), all of them converted by
   one real ``soffice --headless --convert-to pdf`` call (own profile, built by a
   one-file warm-up call first) and merged with pypdf.  Nothing extrapolated.
+  Both wall time and CPU time (soffice's own, from ``RUSAGE_CHILDREN``) are
+  compared: on a shared machine the wall-time ratio depends on what else ran
+  during each half.
+
+- before/after (``--baseline SRC``): ``--baseline-n`` notices through another
+  checkout's dangan (its ``src``, and the templates beside it) and through this
+  one, alternating ``--baseline-rounds`` times; medians and CPU/wall ratios.
 
 Results go to bench/out/forms-<timestamp>.json (gitignored).  Machine load
 (``/proc/loadavg``) is recorded before and after each phase: another process
@@ -148,9 +155,9 @@ def _memory(pids: list[int]) -> tuple[int, int]:
     return rss, pss
 
 
-def run_sampled(cmd: list[str]) -> tuple[str, dict[str, int]]:
+def run_sampled(cmd: list[str], env: dict[str, str] | None = None) -> tuple[str, dict[str, int]]:
     """Run ``cmd``, sampling the memory of its whole process tree."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = {"rss": 0, "pss": 0, "processes": 0}
     done = threading.Event()
 
@@ -174,11 +181,27 @@ def run_sampled(cmd: list[str]) -> tuple[str, dict[str, int]]:
                     "processes_at_peak": peak["processes"]}
 
 
-def batch(ws: Any, xlsx: Path, out: Path, fmt: str = "pdf") -> dict[str, Any]:
+def batch(ws: Any, xlsx: Path, out: Path, fmt: str = "pdf", *, src: Path | None = None) -> dict[str, Any]:
+    """The batch job in a fresh process; ``src``: with that source tree's dangan (and its templates)."""
     shutil.rmtree(out, ignore_errors=True)
     before = load()
-    stdout, mem = run_sampled([sys.executable, __file__, "--child", str(ws.root), str(xlsx), str(out), fmt])
+    env = None if src is None else {**os.environ, "PYTHONPATH": str(src)}
+    stdout, mem = run_sampled([sys.executable, __file__, "--child", str(ws.root), str(xlsx), str(out), fmt], env)
     return {**json.loads(stdout.strip().splitlines()[-1]), **mem, "load_before": before, "load_after": load()}
+
+
+def before_after(ws: Any, xlsx: Path, out: Path, baseline: Path, rounds: int) -> dict[str, Any]:
+    """The same batch with ``baseline`` (another checkout's ``src``, e.g. main's) and with this tree,
+    alternating, so both halves see the same machine load: medians and the ratio this/baseline."""
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "this": []}
+    for i in range(rounds):
+        runs["baseline"].append(batch(ws, xlsx, out / f"b{i}", src=baseline))
+        runs["this"].append(batch(ws, xlsx, out / f"t{i}"))
+        print(json.dumps({k: v[-1] for k, v in runs.items()}), flush=True)
+    med = {k: {m: statistics.median(r[m] for r in v) for m in ("seconds", "cpu_seconds")} for k, v in runs.items()}
+    return {"baseline_src": str(baseline), "runs": runs, "medians": med,
+            "cpu_ratio_this_over_baseline": round(med["this"]["cpu_seconds"] / med["baseline"]["cpu_seconds"], 3),
+            "wall_ratio_this_over_baseline": round(med["this"]["seconds"] / med["baseline"]["seconds"], 3)}
 
 
 # -- the LibreOffice route ---------------------------------------------------------------------
@@ -201,9 +224,12 @@ def soffice_route(ws: Any, xlsx: Path, out: Path) -> dict[str, Any]:
     subprocess.run([*base, "--outdir", str(warm), str(files[0])], capture_output=True, check=True, timeout=600)
     lo_out = out / "lo-pdf"
     before = load()
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run([*base, "--outdir", str(lo_out), *map(str, files)], capture_output=True, check=True, timeout=7200)
     t_conv = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_conv = after.ru_utime + after.ru_stime - kids.ru_utime - kids.ru_stime
     pdfs = sorted(lo_out.glob("*.pdf"))
     from pypdf import PdfWriter
 
@@ -216,11 +242,14 @@ def soffice_route(ws: Any, xlsx: Path, out: Path) -> dict[str, Any]:
     t_merge = time.perf_counter() - t
     result.update({
         "soffice_converted": len(files), "soffice_pdfs_written": len(pdfs), "soffice_s": round(t_conv, 1),
-        "soffice_per_doc_s": round(t_conv / len(files), 3), "soffice_load_before": before,
+        "soffice_per_doc_s": round(t_conv / len(files), 3), "soffice_cpu_s": round(cpu_conv, 1),
+        "soffice_load_before": before,
         "soffice_load_after": load(),
         "soffice_unit_pdf_kb_median": round(sorted(p.stat().st_size for p in pdfs)[len(pdfs) // 2] / 1024),
         "pypdf_merge_s": round(t_merge, 2),
         "route_total_s": round(docx["seconds"] + t_conv + t_merge, 1),
+        # CPU time: what the route costs whatever else the machine runs (the merge runs in this process)
+        "route_cpu_s": round(docx["cpu_seconds"] + cpu_conv + t_merge, 1),
     })
     shutil.rmtree(profile.parent, ignore_errors=True)
     return result
@@ -234,6 +263,9 @@ def main() -> None:
     ap.add_argument("--soffice-n", type=int, default=200)
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--skip-soffice", action="store_true")
+    ap.add_argument("--baseline", type=Path, help="another checkout's src/ (e.g. main's) for a same-run before/after")
+    ap.add_argument("--baseline-n", type=int, default=200)
+    ap.add_argument("--baseline-rounds", type=int, default=2)
     ap.add_argument("--child", nargs=4)
     args = ap.parse_args()
     if args.child:
@@ -267,6 +299,10 @@ def main() -> None:
         print(json.dumps(results["soffice"]), flush=True)
         if "route_total_s" in results["soffice"]:
             results["ratio_dangan_over_soffice"] = round(ours["seconds"] / results["soffice"]["route_total_s"], 3)
+            results["cpu_ratio_dangan_over_soffice"] = round(ours["cpu_seconds"] / results["soffice"]["route_cpu_s"], 3)
+    if args.baseline:
+        results["before_after"] = before_after(ws, make(tmp / "ab.xlsx", args.baseline_n), tmp / "ab",
+                                               args.baseline.resolve(), args.baseline_rounds)
     results["load_end"] = load()
     out = HERE / "out"
     out.mkdir(exist_ok=True)
