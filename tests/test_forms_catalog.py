@@ -50,6 +50,12 @@ def test_templates_check_passes_for_the_reference_form(ws: Workspace) -> None:
     assert [p for p in problems if p.form == "payment-notice"] == []
 
 
+def test_templates_check_passes_for_every_builtin_form() -> None:
+    # what `dangan templates check` tells an administrator about the forms dangan ships
+    count, problems = check_all(None)
+    assert count >= 30 and [(p.form, p.message) for p in problems] == []
+
+
 def _local_copy(ws: Workspace, form_id: str = "payment-notice") -> Path:
     dst = ws.templates_dir / form_id
     shutil.copytree(builtin_dir() / form_id, dst)

@@ -22,7 +22,7 @@ from dangan.forms.catalog import DEFINITION, FormDef, _form_folders, _load_folde
 from dangan.forms.filters import html_loader, make_env
 
 CONTEXT_NAMES = {"form", "doc_number", "today", "company", "fees", "qr", "page_size", "density", "blank_rows", "signatures", "self",
-                 "flow", "qr_src"}
+                 "flow", "qr_src", "piece"}  # piece: which piece of a long document (forms/pieces.py)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _DOCX_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
