@@ -10,6 +10,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from tests.test_audit_anchor import _recompute_chain
 
 from dangan.actor import Actor
@@ -262,3 +263,23 @@ def test_the_holds_of_a_dangan_0_1_archive_are_sealed_on_opening_and_covered(tmp
     conn.close()
     r = run("verify")
     assert r.exit_code == 1 and f"冻结 #{holds[0].id} 与审计记录不符：冻结原因被直接改动" in r.output
+
+
+def test_a_hold_deleted_behind_dangans_back_does_not_free_the_record_for_disposal(ws: Workspace, tmp_path: Path) -> None:
+    from dangan.app import Dangan
+    from dangan.errors import RetentionError
+
+    code = _held(ws, tmp_path)
+    with _sql(ws) as conn:
+        conn.execute("DELETE FROM holds")
+        conn.execute("UPDATE records SET status = 'active' WHERE archival_code = ?", (code,))
+    conn.close()
+    years_later = FixedClock(dt.datetime(2045, 1, 10, 9, 0, tzinfo=DAY.tzinfo))  # long past its retention
+    with Dangan.open(ws, actor=CLERK, clock=years_later) as app:
+        with pytest.raises(RetentionError) as e:
+            app.dispose([code], approver="李主任", reason="保管期满")
+        assert "拒绝销毁（未做任何改动）" in str(e.value)
+        assert "冻结 #1（原因：业主起诉，诉讼保全）在审计记录中，但目录中没有" in str(e.value)
+        record = app.record(code)
+        assert record.status != Status.DISPOSED and app.text_of(code)  # nothing destroyed
+        assert (ws.archive_dir / record.original.path).exists()  # type: ignore[union-attr]

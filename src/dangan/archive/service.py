@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dangan.actor import Actor
-from dangan.archive import anchor, digest, disposal, reclassify, remask
+from dangan.archive import anchor, digest, disposal, holdcheck, reclassify, remask
 from dangan.archive.audit import AuditEntry, AuditEvent
 from dangan.archive.catalogue import (
     DESCRIPTIVE,
@@ -742,7 +742,14 @@ class Archive(Custody):
         """(code, reason) for every record the clock and holds forbid disposing of."""
         codes = [c.strip() for c in codes]
         found = {r.archival_code: r for r in self.catalogue.records(RecordQuery(codes=tuple(codes)))}
-        return disposal.refusals(codes, found, today=self.clock.today(), period_of=self.effective_period)
+        refused = disposal.refusals(codes, found, today=self.clock.today(), period_of=self.effective_period)
+        # the holds as the audit trail states them, not only as the catalogue has them: a hold row deleted or
+        # released behind dangan's back must not free a record for destruction
+        wanted = set(codes)
+        for code, problem in holdcheck.check(self.catalogue.all_holds(), self.catalogue.audit_entries()):
+            if code in wanted or code is None:
+                refused.append((code or codes[0], f"{problem}，请先运行 dangan verify 核查"))
+        return refused
 
     def dispose(self, codes: Sequence[str], *, approver: str, reason: str) -> DisposalResult:
         """Dispose of expired, unheld records: file a 档案销毁清册 (Y), then destroy the content."""
