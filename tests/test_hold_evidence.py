@@ -56,6 +56,16 @@ def _sql(ws: Workspace) -> sqlite3.Connection:
     return conn
 
 
+def _freed_behind_dangans_back(ws: Workspace, tmp_path: Path) -> str:
+    """A held record whose hold row was deleted with sqlite3 and its status set back to active; its code."""
+    code = _held(ws, tmp_path)
+    with _sql(ws) as conn:
+        conn.execute("DELETE FROM holds")
+        conn.execute("UPDATE records SET status = 'active' WHERE archival_code = ?", (code,))
+    conn.close()
+    return code
+
+
 def test_a_hold_names_who_placed_and_released_it_and_verify_passes(ws: Workspace, tmp_path: Path) -> None:
     code = _held(ws, tmp_path, release=True)
     with _open(ws) as archive:
@@ -92,11 +102,7 @@ def test_a_released_hold_made_to_look_active_again_is_found(ws: Workspace, tmp_p
 
 
 def test_deleting_a_hold_to_free_a_record_for_disposal_is_found(ws: Workspace, tmp_path: Path) -> None:
-    code = _held(ws, tmp_path)
-    with _sql(ws) as conn:
-        conn.execute("DELETE FROM holds")
-        conn.execute("UPDATE records SET status = 'active' WHERE archival_code = ?", (code,))
-    conn.close()
+    code = _freed_behind_dangans_back(ws, tmp_path)
     report = _verify(ws)
     assert _hold_problems(report) == [f"{code} 冻结 #1（原因：业主起诉，诉讼保全）在审计记录中，但目录中没有（冻结记录被删除）"]
     assert any(p.check == "digest" and p.code == code for p in report.problems)
@@ -269,11 +275,7 @@ def test_a_hold_deleted_behind_dangans_back_does_not_free_the_record_for_disposa
     from dangan.app import Dangan
     from dangan.errors import RetentionError
 
-    code = _held(ws, tmp_path)
-    with _sql(ws) as conn:
-        conn.execute("DELETE FROM holds")
-        conn.execute("UPDATE records SET status = 'active' WHERE archival_code = ?", (code,))
-    conn.close()
+    code = _freed_behind_dangans_back(ws, tmp_path)
     years_later = FixedClock(dt.datetime(2045, 1, 10, 9, 0, tzinfo=DAY.tzinfo))  # long past its retention
     with Dangan.open(ws, actor=CLERK, clock=years_later) as app:
         with pytest.raises(RetentionError) as e:

@@ -27,16 +27,20 @@ def _file_without_index(ws: Workspace, tmp_path: Path, n: int) -> list[str]:
     return codes
 
 
+def _index_with_one_record(ws: Workspace, tmp_path: Path) -> None:
+    with Dangan.open(ws) as app:
+        p = tmp_path / "first.txt"
+        p.write_text("第一份", encoding="utf-8")
+        app.file([p], category="TS")
+
+
 def _indexed_codes(ws: Workspace) -> set[str]:
     with Dangan.open(ws) as app:
         return set(app.index().fingerprints())
 
 
 def test_the_watcher_catches_the_index_up_at_start_up(ws: Workspace, tmp_path: Path, cli) -> None:
-    with Dangan.open(ws) as app:  # an index exists, with one record
-        p = tmp_path / "first.txt"
-        p.write_text("第一份", encoding="utf-8")
-        app.file([p], category="TS")
+    _index_with_one_record(ws, tmp_path)
     gen_before = (ws.index_dir / "CURRENT").read_text(encoding="utf-8")
     missing = _file_without_index(ws, tmp_path, 12)
     with Dangan.open(ws, index=False) as app:  # and one edited behind the index's back
@@ -57,10 +61,7 @@ def test_the_watcher_catches_the_index_up_at_start_up(ws: Workspace, tmp_path: P
 def test_the_web_server_catches_the_index_up_at_start_up(ws: Workspace, tmp_path: Path, caplog) -> None:
     from dangan.web import create_app
 
-    with Dangan.open(ws) as app:  # an index exists, with one record
-        p = tmp_path / "first.txt"
-        p.write_text("第一份", encoding="utf-8")
-        app.file([p], category="TS")
+    _index_with_one_record(ws, tmp_path)
     gen_before = (ws.index_dir / "CURRENT").read_text(encoding="utf-8")
     missing = _file_without_index(ws, tmp_path, 5)
     assert not set(missing) & _indexed_codes(ws)
@@ -198,10 +199,7 @@ def test_orphan_copies_of_filed_bytes_go_and_others_are_reported_once(ws: Worksp
 
 def test_a_queue_worker_catches_the_index_up_before_it_takes_jobs(ws: Workspace, tmp_path: Path) -> None:
     # a worker (`dangan queue work`, a web server) killed between a filing's commit and its index write
-    with Dangan.open(ws) as app:  # an index exists, with one record
-        p = tmp_path / "first.txt"
-        p.write_text("第一份", encoding="utf-8")
-        app.file([p], category="TS")
+    _index_with_one_record(ws, tmp_path)
     missing = _file_without_index(ws, tmp_path, 3)
     assert not set(missing) & _indexed_codes(ws)
     with Dangan.open(ws) as app:
